@@ -1,0 +1,5 @@
+#include <iostream>
+int nmsim_main(int, char**) {
+  std::cerr << "nmsim: under construction\n";
+  return 1;
+}
