@@ -84,7 +84,7 @@ def _bar_panel(ax, labels, values, unit, title, formatter):
     factor, prefix = figures.scale_for(values, unit) if unit else (1.0, "")
     x = np.arange(len(labels))
     bars = ax.bar(x, [(v or 0) * factor for v in values], color=COLORS[: len(labels)] * 10)
-    figures._bar_labels(ax, bars, [formatter(v) for v in values])
+    figures.bar_labels(ax, bars, [formatter(v) for v in values])
     ax.set_xticks(x, labels, rotation=20 if len(labels) > 3 else 0)
     ax.set_title(title + (f" [{prefix}]" if prefix else ""))
     ax.margins(y=0.15)
@@ -104,7 +104,7 @@ def metrics_figure(runs, labels, path):
                              figsize=(max(3.2, 0.9 * len(runs) + 1.4) * len(panels), 3.6))
     for ax, (title, values, unit, fmt) in zip(axes[0], panels):
         _bar_panel(ax, labels, values, unit, title, fmt)
-    return figures._save(fig, path)
+    return figures.save(fig, path)
 
 
 def firing_rate_figure(runs, labels, path):
@@ -126,7 +126,7 @@ def firing_rate_figure(runs, labels, path):
     ax.set_ylabel("spikes per neuron per timestep")
     ax.set_title("Firing rate by layer")
     ax.legend(fontsize=8)
-    return figures._save(fig, path)
+    return figures.save(fig, path)
 
 
 def membrane_figure(runs, labels, path):

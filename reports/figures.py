@@ -30,19 +30,18 @@ def scale_for(values, unit):
     finite = [abs(v) for v in values if _num(v) is not None and math.isfinite(v) and v != 0]
     if not finite:
         return 1.0, unit
-    prefix = units.eng(max(finite), unit).split(" ")[1]
-    exp3 = {p + unit: e for e, p in units._PREFIXES.items()}.get(prefix, 0)
-    return 1000.0 ** -exp3, prefix
+    exp3 = units.prefix_exponent(max(finite))
+    return 1000.0 ** -exp3, units.PREFIXES[exp3] + unit
 
 
-def _save(fig, path):
+def save(fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
-def _bar_labels(ax, bars, texts):
+def bar_labels(ax, bars, texts):
     for bar, text in zip(bars, texts):
         ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                     ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
@@ -57,13 +56,13 @@ def energy_by_action(breakdown, path, title="SNN energy by action"):
     fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(items) + 2), 3.8))
     bars = ax.bar([k for k, _ in items], [v * factor for _, v in items], color=SNN_COLOR)
     total = sum(v for _, v in items)
-    _bar_labels(ax, bars, [units.percent(v / total) if total else "" for _, v in items])
+    bar_labels(ax, bars, [units.percent(v / total) if total else "" for _, v in items])
     ax.set_ylabel(f"energy over the run [{unit}]")
     ax.set_title(title)
     ax.tick_params(axis="x", labelrotation=30)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def energy_by_layer(layers, path):
@@ -81,7 +80,7 @@ def energy_by_layer(layers, path):
     ax.set_ylabel(f"energy over the run [{unit}]")
     ax.set_title("Energy by layer")
     ax.legend()
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def _grouped_per_inference(ax, labels, values, colors, unit, title):
@@ -93,7 +92,7 @@ def _grouped_per_inference(ax, labels, values, colors, unit, title):
         return
     bars = ax.bar([l for l, _, _ in shown], [v * factor for _, v, _ in shown],
                   color=[c for _, _, c in shown])
-    _bar_labels(ax, bars, [units.eng(v, unit) for _, v, _ in shown])
+    bar_labels(ax, bars, [units.eng(v, unit) for _, v, _ in shown])
     ax.set_ylabel(f"per inference [{prefix}]")
     ax.set_title(title)
     ax.margins(y=0.15)
@@ -113,7 +112,7 @@ def per_inference(run, path):
                            "Energy per inference")
     _grouped_per_inference(ax_l, ["SNN", "ANN"], latencies, [SNN_COLOR, ANN_COLOR], "s",
                            "Latency per inference")
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def firing_rate(layers, path):
@@ -123,11 +122,11 @@ def firing_rate(layers, path):
         return None
     fig, ax = plt.subplots(figsize=(max(5.0, 0.8 * len(rows) + 2), 3.5))
     bars = ax.bar([n for n, _ in rows], [r for _, r in rows], color=SNN_COLOR)
-    _bar_labels(ax, bars, [f"{r:.3f}" for _, r in rows])
+    bar_labels(ax, bars, [f"{r:.3f}" for _, r in rows])
     ax.set_ylabel("spikes per neuron per timestep")
     ax.set_title("Firing rate by layer")
     ax.margins(y=0.15)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def _mesh_grid(cores, key, width, height):
@@ -175,7 +174,7 @@ def core_heatmaps(cores, mesh_size, path):
         if width <= 16 and height <= 16:
             ax.set_xticks(range(width))
             ax.set_yticks(range(height))
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def per_timestep(timesteps, path):
@@ -197,7 +196,7 @@ def per_timestep(timesteps, path):
         ax.set_ylim(bottom=0)
         if len(t) <= 20:
             ax.set_xticks(t)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def load_membrane(path, max_values=MAX_TRACE_VALUES):
@@ -258,4 +257,4 @@ def membrane_histograms(series_by_layer, path, title="Membrane potential by laye
     for ax in axes.ravel()[len(layers):]:
         ax.set_axis_off()
     fig.suptitle(title)
-    return _save(fig, path)
+    return save(fig, path)

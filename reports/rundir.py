@@ -105,7 +105,7 @@ class Run:
 
     @property
     def name(self):
-        return self.dir.name
+        return self.dir.resolve().name  # "." has no name of its own
 
     @property
     def samples(self):

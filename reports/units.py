@@ -15,11 +15,17 @@ import math
 MISSING = "—"
 
 # Exponent of 1000 -> prefix. Stops at giga: nothing nmsim reports is larger.
-_PREFIXES = {-5: "f", -4: "p", -3: "n", -2: "µ", -1: "m", 0: "", 1: "k", 2: "M", 3: "G"}
+PREFIXES = {-5: "f", -4: "p", -3: "n", -2: "µ", -1: "m", 0: "", 1: "k", 2: "M", 3: "G"}
 
 
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def prefix_exponent(value):
+    """Power of 1000 whose SI prefix shows |value| in [1, 1000), clamped to PREFIXES."""
+    exp3 = int(math.floor(math.log10(abs(value)) / 3)) if value else 0
+    return max(min(exp3, max(PREFIXES)), min(PREFIXES))
 
 
 def eng(value, unit, digits=3):
@@ -29,15 +35,15 @@ def eng(value, unit, digits=3):
     if value == 0:
         return f"0 {unit}"
     exp3 = int(math.floor(math.log10(abs(value)) / 3))
-    if exp3 not in _PREFIXES:
+    if exp3 != prefix_exponent(value):  # beyond femto or giga: plain scientific notation
         return f"{value:.{digits}g} {unit}"
     mantissa = float(f"{value / 1000.0 ** exp3:.{digits}g}")
     # Rounding can carry 999.96 up to 1000; move to the next prefix then.
-    if abs(mantissa) >= 1000 and exp3 + 1 in _PREFIXES:
+    if abs(mantissa) >= 1000 and exp3 + 1 in PREFIXES:
         exp3 += 1
         mantissa = float(f"{value / 1000.0 ** exp3:.{digits}g}")
     decimals = max(digits - 1 - int(math.floor(math.log10(abs(mantissa)))), 0)
-    return f"{mantissa:.{decimals}f} {_PREFIXES[exp3]}{unit}"
+    return f"{mantissa:.{decimals}f} {PREFIXES[exp3]}{unit}"
 
 
 def energy(joules):
