@@ -156,7 +156,7 @@ def core_heatmaps(cores, mesh_size, path):
     panels = [p for p in panels if any(_num(c.get(p[0])) is not None for c in cores)]
     if not cores or not panels or width == 0 or height == 0:
         return None
-    cell = min(0.6, 8.0 / max(width, height))
+    cell = min(0.6, 5.0 / max(width, height))
     fig, axes = plt.subplots(1, len(panels), squeeze=False,
                              figsize=(len(panels) * (width * cell + 2.2), height * cell + 1.6))
     for ax, (key, title, unit) in zip(axes[0], panels):
@@ -239,11 +239,12 @@ def membrane_histograms(series_by_layer, path, title="Membrane potential by laye
     fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(4.2 * cols, 3.2 * rows))
     for ax, layer in zip(axes.ravel(), layers):
         series = [s for s in series_by_layer[layer] if len(s[1])]
-        lo = min(float(np.percentile(v, 0.5)) for _, v, _, _ in series)
-        hi = max(float(np.percentile(v, 99.5)) for _, v, _, _ in series)
+        # Bins span the central 99.8 %: a few outliers would squash the shape RMP-Loss changes.
+        lo = min(float(np.percentile(v, 0.1)) for _, v, _, _ in series)
+        hi = max(float(np.percentile(v, 99.9)) for _, v, _, _ in series)
         bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 61)
         for legend, values, _, note in series:
-            ax.hist(np.clip(values, bins[0], bins[-1]), bins=bins, density=True,
+            ax.hist(values, bins=bins, density=True,
                     histtype="step" if len(series) > 1 else "stepfilled",
                     alpha=1.0 if len(series) > 1 else 0.8, linewidth=1.4,
                     label=f"{legend} ({note})" if legend else note)
