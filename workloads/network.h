@@ -85,6 +85,9 @@ struct Projection {
   uint64_t dense_macs = 0;
   // Weights stored by a conventional accelerator (shared conv kernels counted once).
   uint64_t weight_params = 0;
+  // Additions done by pooling nodes of this projection per timestep (window size
+  // per output element); kept apart from dense_macs.
+  uint64_t pool_ops = 0;
 
   uint64_t num_synapses() const { return synapses.size(); }
   uint64_t fan_out(uint32_t pre) const { return row_ptr[pre + 1] - row_ptr[pre]; }
