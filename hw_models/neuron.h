@@ -1,14 +1,24 @@
 // Neuron dynamics of one slice of a population, as a neuromorphic core's
 // neuron unit runs them. Plain class: unit tests drive it without SystemC.
 //
-// Discretisation (NIR's ODEs, forward Euler at the run's dt):
-//   LIF:     v += dt/tau * (v_leak - v + r*I);   spike if v > v_threshold
-//   IF:      v += dt * r * I  (see neuron.cpp for the exact form);  spike if v > v_threshold
-//   CubaLIF: i += dt/tau_syn * (-i + w_in*I); v += dt/tau_mem * (v_leak - v + r*i)
-//   LI, I:   as LIF / IF without spikes
+// Discretisation (NIR's ODEs, forward Euler at the run's dt, float32):
+//   LIF:     v += dt/tau * ((v_leak - v) + r*I);   spike if v > v_threshold
+//   LI:      as LIF without spikes
+//   CubaLIF: i += dt/tau_syn * (-i + w_in*I);  v += dt/tau_mem * ((v_leak - v) + r*i)
+//            (the synaptic current is updated first and drives v in the same step)
+//   IF:      v += r*I;  spike if v > v_threshold
+//   I:       v += r*I
 //   Threshold: spike = I > v_threshold (stateless)
-//   Output:  v = I (stateless; the value the network outputs)
+//   Output, Input: v = I (stateless; Output's v is the network's output value)
+// IF and I take the summed input of a step as a charge, without a dt factor: NIR's
+// dv/dt = R*I driven by weighted spikes (impulses) integrates to v += R*w per spike.
+// This is what Norse's IAFCell (dt "unused"), Sinabs' IAF and snnTorch do, so an
+// IF network trained there gives the same spikes here at any dt.
+// Check of the LIF form: NIR paper's lif_norse.nir fed lif_norse.csv column 0 at
+// dt = 1e-4 gives Norse's spikes exactly and its voltage within 4e-9.
 // After a spike: v = v_reset (ResetMode::ToReset) or v -= v_threshold (Subtract).
+// Rest (the state after reset()): v = v_leak for LIF, LI and CubaLIF (i = 0), v = 0
+// for IF and I.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +57,8 @@ class NeuronGroup {
 
   // One timestep. `current` (size()) is this step's summed input, bias included;
   // it may be overwritten. Local indices of the neurons that fired are
-  // appended to `fired` in increasing order.
+  // appended to `fired` in increasing order (never for non-spiking models: they
+  // pass v() on instead).
   NeuronStepCounts step(std::span<float> current, std::vector<uint32_t>& fired);
 
   // Membrane value after the last step (after reset), per neuron. For Output,
@@ -59,11 +70,11 @@ class NeuronGroup {
   int64_t begin_, end_;
   ResetMode reset_;
   // Per-neuron constants precomputed from the parameters and dt.
-  std::vector<float> a_;      // dt/tau (LIF, LI, CubaLIF membrane); dt (IF, I)
+  std::vector<float> a_;      // dt/tau (LIF, LI, CubaLIF membrane); unused by IF, I
   std::vector<float> b_;      // input gain
   std::vector<float> a_syn_;  // dt/tau_syn (CubaLIF)
   std::vector<float> b_syn_;  // input gain into the synaptic current (CubaLIF)
-  std::vector<float> v_leak_, v_th_, v_reset_;
+  std::vector<float> v_leak_, v_th_, v_reset_;  // v_leak_ is the rest value
   std::vector<float> v_, i_syn_;
 };
 

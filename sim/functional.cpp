@@ -1,0 +1,155 @@
+#include "sim/functional.h"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace nmsim {
+
+uint64_t FunctionalResult::total_spikes(PopId p) const {
+  const auto& s = spikes[idx(p)];
+  return std::accumulate(s.begin(), s.end(), uint64_t{0});
+}
+
+uint64_t FunctionalResult::total_syn_events(uint32_t proj) const {
+  const auto& s = syn_events[proj];
+  return std::accumulate(s.begin(), s.end(), uint64_t{0});
+}
+
+uint64_t FunctionalResult::total_syn_events() const {
+  uint64_t n = 0;
+  for (uint32_t j = 0; j < syn_events.size(); ++j) n += total_syn_events(j);
+  return n;
+}
+
+FunctionalExecutor::FunctionalExecutor(const Network& net, FunctionalOptions opt)
+    : net_(net), opt_(opt), in_(net.pops.size()), out_(net.pops.size()) {
+  if (opt_.layer_delay > 1)
+    throw std::invalid_argument("FunctionalExecutor: layer_delay must be 0 or 1, not " +
+                                std::to_string(opt_.layer_delay));
+  groups_.reserve(net.pops.size());
+  for (const Population& p : net.pops) groups_.emplace_back(p, 0, p.size, opt_.dynamics);
+  for (uint32_t j = 0; j < net.projs.size(); ++j) {
+    in_[idx(net.projs[j].dst)].push_back(j);
+    out_[idx(net.projs[j].src)].push_back(j);
+  }
+  // A projection delivering this step's sends needs its source evaluated first.
+  std::vector<size_t> pos(net.pops.size(), net.pops.size());
+  for (size_t k = 0; k < net.order.size(); ++k) pos[idx(net.order[k])] = k;
+  for (uint32_t j = 0; j < net.projs.size(); ++j) {
+    const Projection& pr = net.projs[j];
+    if (pos[idx(pr.dst)] == net.pops.size())
+      throw std::invalid_argument("FunctionalExecutor: population '" + net.pop(pr.dst).name +
+                                  "' is missing from Network::order");
+    if (!late(j) && pos[idx(pr.src)] >= pos[idx(pr.dst)])
+      throw std::invalid_argument("FunctionalExecutor: projection '" + pr.name +
+                                  "' without delay goes against Network::order");
+  }
+}
+
+bool FunctionalExecutor::late(uint32_t proj) const {
+  const Projection& pr = net_.projs[proj];
+  return pr.delay > 0 || (opt_.layer_delay > 0 && pr.src != net_.input);
+}
+
+FunctionalResult FunctionalExecutor::run(std::span<const float> sample, int64_t timesteps) {
+  const Population& in_pop = net_.pop(net_.input);
+  if (timesteps < 0 || sample.size() != static_cast<size_t>(timesteps * in_pop.size))
+    throw std::invalid_argument("FunctionalExecutor::run: sample has " +
+                                std::to_string(sample.size()) + " values, expected " +
+                                std::to_string(timesteps) + " x " + std::to_string(in_pop.size));
+  const size_t P = net_.pops.size();
+  FunctionalResult r;
+  r.timesteps = timesteps;
+  r.spikes.assign(P, std::vector<uint64_t>(static_cast<size_t>(timesteps), 0));
+  r.syn_events.assign(net_.projs.size(), std::vector<uint64_t>(static_cast<size_t>(timesteps), 0));
+  r.active.assign(P, 0);
+  r.inactive.assign(P, 0);
+  if (opt_.record_v) r.v_trace.resize(P);
+  if (opt_.record_spikes) r.spike_trace.resize(P);
+
+  // What each population sent: neuron indices and values.
+  struct Sent {
+    std::vector<uint32_t> idx;
+    std::vector<float> val;
+  };
+  std::vector<Sent> now(P), before(P);
+  std::vector<std::vector<float>> current(P);
+  for (size_t p = 0; p < P; ++p) current[p].resize(static_cast<size_t>(net_.pops[p].size));
+  for (NeuronGroup& g : groups_) g.reset();
+  std::vector<uint32_t> fired;
+
+  for (int64_t t = 0; t < timesteps; ++t) {
+    const auto ts = static_cast<size_t>(t);
+    for (PopId pid : net_.order) {
+      const uint32_t p = idx(pid);
+      std::vector<float>& I = current[p];
+      std::fill(I.begin(), I.end(), 0.f);
+      if (pid == net_.input) {
+        std::copy_n(sample.begin() + t * in_pop.size, in_pop.size, I.begin());
+      } else {
+        for (uint32_t j : in_[p]) {
+          const Projection& pr = net_.projs[j];
+          const Sent& s = late(j) ? before[idx(pr.src)] : now[idx(pr.src)];
+          for (size_t k = 0; k < s.idx.size(); ++k) {
+            const float x = s.val[k];
+            for (uint64_t q = pr.row_ptr[s.idx[k]]; q < pr.row_ptr[s.idx[k] + 1]; ++q)
+              I[pr.synapses[q].post] += pr.synapses[q].weight * x;
+          }
+        }
+        for (uint32_t j : in_[p]) {
+          const auto& b = net_.projs[j].bias;
+          for (size_t i = 0; i < b.size(); ++i) I[i] += b[i];
+        }
+      }
+      NeuronGroup& g = groups_[p];
+      fired.clear();
+      const NeuronStepCounts c = g.step(I, fired);
+      r.active[p] += c.active;
+      r.inactive[p] += c.inactive;
+
+      Sent& s = now[p];
+      s.idx.clear();
+      s.val.clear();
+      const auto v = g.v();
+      if (g.spiking()) {
+        s.idx = fired;
+        s.val.assign(fired.size(), 1.f);
+      } else {
+        for (size_t i = 0; i < v.size(); ++i)
+          if (v[i] != 0.f) {
+            s.idx.push_back(static_cast<uint32_t>(i));
+            s.val.push_back(v[i]);
+          }
+      }
+      r.spikes[p][ts] = s.idx.size();
+      for (uint32_t j : out_[p]) {
+        uint64_t ev = 0;
+        for (uint32_t i : s.idx) ev += net_.projs[j].fan_out(i);
+        r.syn_events[j][ts] += ev;
+      }
+      if (opt_.record_v) r.v_trace[p].insert(r.v_trace[p].end(), v.begin(), v.end());
+      if (opt_.record_spikes) {
+        auto& tr = r.spike_trace[p];
+        const size_t base = tr.size();
+        tr.resize(base + v.size(), 0);
+        if (g.spiking())
+          for (uint32_t i : fired) tr[base + i] = 1;
+      }
+    }
+    const uint32_t o = idx(net_.output);
+    if (groups_[o].spiking()) {
+      std::vector<float> out(static_cast<size_t>(net_.pops[o].size), 0.f);
+      for (uint32_t i : now[o].idx) out[i] = 1.f;
+      r.output.push_back(std::move(out));
+    } else {
+      const auto v = groups_[o].v();
+      r.output.emplace_back(v.begin(), v.end());
+    }
+    std::swap(now, before);
+  }
+  return r;
+}
+
+}  // namespace nmsim
