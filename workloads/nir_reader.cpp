@@ -903,16 +903,14 @@ Network Compiler::compile() {
     f_.fail("graph has " + std::to_string(outputs) +
             " Output nodes (rule: nmsim runs networks with exactly one Output)");
   {
-    std::set<uint32_t> srcs;
-    bool all_pops = true;
-    for (uint32_t e : in_edges_[output_node]) {
-      const uint32_t s = g_.edges[e].first;
-      srcs.insert(s);
-      all_pops &= info_[s].kind == Kind::Input || info_[s].kind == Kind::Neuron;
+    // Look through pass-throughs (a nested graph's Output) with a single input.
+    if (in_edges_[output_node].size() == 1) {
+      uint32_t s = g_.edges[in_edges_[output_node][0]].first;
+      while (info_[s].kind == Kind::PassThrough && in_edges_[s].size() == 1)
+        s = g_.edges[in_edges_[s][0]].first;
+      if (info_[s].kind == Kind::Input || info_[s].kind == Kind::Neuron) direct_output_src = s;
     }
-    if (all_pops && srcs.size() == 1 && in_edges_[output_node].size() == 1)
-      direct_output_src = *srcs.begin();
-    else if (in_edges_[output_node].empty())
+    if (in_edges_[output_node].empty())
       fail_node(output_node, "has no incoming edge (rule: the Output is fed by the network)");
   }
   for (uint32_t n : topo_) {
