@@ -11,15 +11,19 @@ import platform
 import sys
 import time
 
-import numpy as np
-import torch
+# Idle OpenMP threads must sleep, not spin: with other processes on the same cores a
+# spinning team is 5-20x slower (measured). libgomp reads this when torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fmnist  # noqa: E402
 import nir_export  # noqa: E402
 import rmp  # noqa: E402
 import training  # noqa: E402
-from model import DEFAULT_CONVS  # noqa: E402
+from model import DEFAULT_CHANNELS, STRIDES  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -33,6 +37,9 @@ def parse_args(argv=None):
                    help="ANN twin epochs (default: same as --epochs; 0 skips the twin)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--channels", type=int, nargs=3, default=list(DEFAULT_CHANNELS),
+                   metavar=("C1", "C2", "C3"),
+                   help="output channels of conv1..conv3 (strides 1, 2, 2)")
     p.add_argument("--beta", type=float, default=0.5, help="membrane decay per timestep")
     p.add_argument("--theta", type=float, default=0.5, help="firing threshold")
     p.add_argument("--rmp-lambda", type=float, default=0.0, help="RMP-Loss weight (0 = off)")
@@ -47,6 +54,8 @@ def parse_args(argv=None):
                    help="evaluate on the first N test images (0 = all 10,000; must be >= 100)")
     p.add_argument("--data-dir", default=fmnist.DEFAULT_DIR)
     args = p.parse_args(argv)
+    if min(args.channels) < 1:
+        p.error("--channels must all be at least 1")
     if args.ann_epochs is None:
         args.ann_epochs = args.epochs
     checks = [
@@ -83,14 +92,16 @@ def main(argv=None):
 
     ann_acc, ann_seconds = None, None
     if args.ann_epochs:
-        ann = training.make_net(False, args.timesteps, args.beta, args.theta, args.seed)
+        ann = training.make_net(False, args.timesteps, args.beta, args.theta, args.seed,
+                                args.channels)
         ann_seconds = training.train(ann, xtr, ytr, args.ann_epochs, args.batch_size, args.lr,
                                      hflip=not args.no_hflip, seed=args.seed,
                                      log=lambda m: log("ann " + m))
         ann_acc = training.ann_accuracy(ann, xte, yte)
         log(f"ann twin test accuracy {ann_acc:.4f}")
 
-    snn = training.make_net(True, args.timesteps, args.beta, args.theta, args.seed)
+    snn = training.make_net(True, args.timesteps, args.beta, args.theta, args.seed,
+                                 args.channels)
     train_seconds = training.train(snn, xtr, ytr, args.epochs, args.batch_size, args.lr,
                                    args.rmp_lambda, args.rmp_schedule,
                                    hflip=not args.no_hflip, seed=args.seed,
@@ -137,7 +148,7 @@ def main(argv=None):
         "layer_names": [f"lif{i + 1}" for i in range(len(sizes))],
         "neurons_per_layer": sizes,
         "architecture": [{"out_channels": c, "kernel": 3, "stride": s, "padding": 1}
-                         for c, s in DEFAULT_CONVS],
+                         for c, s in zip(args.channels, STRIDES)],
         "reference": os.path.basename(args.out) + "_ref100.npz",
         "torch": torch.__version__,
         "python": platform.python_version(),

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 import fmnist
 import rmp
-from model import FMnistNet, folded_forward, folded_params
+from model import DEFAULT_CHANNELS, STRIDES, FMnistNet, folded_forward, folded_params
 
 
 def setup_runtime(threads=2):
@@ -146,9 +146,10 @@ def reference_outputs(params, xte, yte, count=100):
     }
 
 
-def make_net(spiking, timesteps, beta, theta, seed):
+def make_net(spiking, timesteps, beta, theta, seed, channels=DEFAULT_CHANNELS):
     torch.manual_seed(seed)
-    return FMnistNet(spiking=spiking, timesteps=timesteps, beta=beta, theta=theta)
+    return FMnistNet(convs=tuple(zip(channels, STRIDES)), spiking=spiking,
+                     timesteps=timesteps, beta=beta, theta=theta)
 
 
 __all__ = ["setup_runtime", "load_data", "train", "ann_accuracy", "evaluate_deployed",
