@@ -1,0 +1,254 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "hw_models/config.h"
+#include "workloads/errors.h"
+
+namespace nmsim {
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Writes `text` to a file named after the running test; returns its path.
+std::string write_temp(const std::string& text, const std::string& name = "chip.yaml") {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("nmsim_" + std::string(info->test_suite_name()) + "_" + info->name());
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+// The Loihi preset with `from` replaced by `to` (which must occur).
+std::string loihi_with(const std::string& from, const std::string& to) {
+  std::string text = read_text(preset_path("loihi"));
+  const auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  if (pos != std::string::npos) text.replace(pos, from.size(), to);
+  return write_temp(text, "loihi.yaml");
+}
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Config, LoihiPresetMatchesDavies2018) {
+  const ChipParams p = load_chip(preset_path("loihi"));
+  EXPECT_EQ(p.name, "loihi");
+  EXPECT_EQ(p.mesh.width, 8);
+  EXPECT_EQ(p.mesh.height, 4);
+  EXPECT_EQ(p.cores_per_tile, 4);
+  EXPECT_EQ(p.num_tiles(), 32);
+  EXPECT_EQ(p.num_cores(), 128);
+  EXPECT_FALSE(p.clock_hz.has_value());
+  EXPECT_EQ(p.core.neurons, 1024);
+  EXPECT_EQ(p.core.axons, 4096);
+  EXPECT_EQ(p.core.synapse_memory_bytes, 128 * 1024);
+  EXPECT_EQ(p.core.weight_bits, 8);
+  EXPECT_EQ(p.core.state_bits, 48);
+  EXPECT_EQ(p.core.neuron_model, "float32");
+  EXPECT_DOUBLE_EQ(p.core.pipeline.synop_latency_s, 3.5e-9);
+  EXPECT_DOUBLE_EQ(p.core.pipeline.input_synop_latency_s, 3.5e-9);
+  EXPECT_DOUBLE_EQ(p.core.pipeline.neuron_update_active_latency_s, 8.4e-9);
+  EXPECT_DOUBLE_EQ(p.core.pipeline.neuron_update_inactive_latency_s, 5.3e-9);
+  EXPECT_DOUBLE_EQ(p.noc.within_tile_latency_s, 2.1e-9);
+  EXPECT_DOUBLE_EQ(p.noc.hop_latency_ew_s, 4.1e-9);
+  EXPECT_DOUBLE_EQ(p.noc.hop_latency_ns_s, 6.5e-9);
+  EXPECT_FALSE(p.noc.link_bandwidth_bytes_per_s.has_value());
+  EXPECT_DOUBLE_EQ(p.barrier.latency_1_tile_s, 113e-9);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_32_tiles_s, 465e-9);
+  EXPECT_DOUBLE_EQ(p.static_power.watts, 0.029);
+  EXPECT_NE(p.static_power.source.find("Blouw"), std::string::npos);
+
+  const std::map<std::string, double> davies{{"synop", 23.6e-12},
+                                             {"input_synop", 23.6e-12},
+                                             {"neuron_update_active", 81e-12},
+                                             {"neuron_update_inactive", 52e-12},
+                                             {"spike_within_tile", 1.7e-12},
+                                             {"hop_ew", 3.0e-12},
+                                             {"hop_ns", 4.0e-12}};
+  for (const auto& [action, joules] : davies) {
+    ASSERT_TRUE(p.energy.count(action)) << action;
+    EXPECT_DOUBLE_EQ(p.energy.at(action).joules, joules) << action;
+    EXPECT_NE(p.energy.at(action).source.find("Davies"), std::string::npos) << action;
+  }
+  EXPECT_EQ(p.energy.at("sram_read_byte").joules, 0.0);
+  EXPECT_EQ(p.energy.at("sram_write_byte").joules, 0.0);
+  for (const auto& [action, e] : p.energy) EXPECT_FALSE(e.source.empty()) << action;
+}
+
+TEST(Config, BarrierIsLinearInTiles) {
+  const ChipParams p = load_chip(preset_path("loihi"));
+  EXPECT_DOUBLE_EQ(p.barrier.latency_s(1), 113e-9);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_s(32), 465e-9);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_s(2), 113e-9 + (465e-9 - 113e-9) / 31.0);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_s(0), 113e-9);
+  EXPECT_GT(p.barrier.latency_s(64), 465e-9);
+}
+
+TEST(Config, FirstLayerKeepsTheTextAsWritten) {
+  const ChipFile f = read_chip_file(YAML::LoadFile(preset_path("loihi")), "loihi.yaml");
+  EXPECT_EQ(f.core.pipeline.synop_latency, "3.5ns");
+  EXPECT_EQ(f.core.synapse_memory_bytes, "128KiB");
+  EXPECT_EQ(f.energy.at("synop").value, "23.6pJ");
+  EXPECT_FALSE(f.clock.has_value());
+}
+
+TEST(Config, UnknownKeyNamesFullPathAndKnownKeys) {
+  const std::string err = error_of([] { load_chip(loihi_with("neurons: 1024", "nuerons: 1024")); });
+  EXPECT_NE(err.find("loihi.yaml: chip.core.nuerons: unknown key (known: neurons, axons, "),
+            std::string::npos)
+      << err;
+  const std::string top =
+      error_of([] { load_chip(loihi_with("chip:\n", "chip:\n  colour: red\n")); });
+  EXPECT_NE(top.find("loihi.yaml: chip.colour: unknown key"), std::string::npos) << top;
+  const std::string action =
+      error_of([] { load_chip(loihi_with("    hop_ns:\n", "    hop_nw:\n")); });
+  EXPECT_NE(action.find("chip.energy.hop_nw: unknown key"), std::string::npos) << action;
+}
+
+TEST(Config, MissingRequiredKey) {
+  const std::string err = error_of([] { load_chip(loihi_with("neurons: 1024", "")); });
+  EXPECT_NE(err.find("loihi.yaml: Param \"chip.core.neurons\" is required but not given"),
+            std::string::npos)
+      << err;
+}
+
+TEST(Config, BadValuesNamePathValueAndRule) {
+  const std::string unit = error_of(
+      [] { load_chip(loihi_with("hop_latency_ew: \"4.1ns\"", "hop_latency_ew: \"4.1pJ\"")); });
+  EXPECT_NE(
+      unit.find(
+          "loihi.yaml: chip.noc.hop_latency_ew: '4.1pJ' is not a time (expected e.g. \"2.1ns\")"),
+      std::string::npos)
+      << unit;
+  const std::string integer = error_of([] { load_chip(loihi_with("axons: 4096", "axons: many")); });
+  EXPECT_NE(integer.find("chip.core.axons: 'many' is not an integer"), std::string::npos)
+      << integer;
+  const std::string zero =
+      error_of([] { load_chip(loihi_with("cores_per_tile: 4", "cores_per_tile: 0")); });
+  EXPECT_NE(zero.find("chip.cores_per_tile: '0' must be in [1, "), std::string::npos) << zero;
+  const std::string model =
+      error_of([] { load_chip(loihi_with("neuron_model: float32", "neuron_model: int8")); });
+  EXPECT_NE(model.find("chip.core.neuron_model: 'int8' is not a known neuron datapath"),
+            std::string::npos)
+      << model;
+}
+
+TEST(Config, EnergyEntryNeedsASource) {
+  const std::string err = error_of([] {
+    load_chip(loihi_with(
+        "      source: \"Davies et al., IEEE Micro 38(1) 2018, Table 2: tile hop energy, "
+        "north-south (pre-silicon, 0.75 V)\"\n",
+        ""));
+  });
+  EXPECT_NE(err.find("chip.energy.hop_ns: 'source' is required"), std::string::npos) << err;
+}
+
+TEST(Config, MalformedOrMissingFile) {
+  EXPECT_NE(error_of([] { load_chip(write_temp("chip: {mesh: [1, 2")); }).find("malformed YAML"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { load_chip("/nonexistent/chip.yaml"); }).find("cannot open"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { load_chip(write_temp("- 1\n- 2\n")); }).find("'chip'"),
+            std::string::npos);
+}
+
+TEST(Config, OverrideSetsAnyKey) {
+  const ChipParams p =
+      load_chip(preset_path("loihi"),
+                {"chip.core.neurons=512", "chip.noc.hop_latency_ew=5ns", "chip.clock=1GHz",
+                 "chip.mesh={width: 2, height: 2}", "chip.energy.synop.value=20pJ"});
+  EXPECT_EQ(p.core.neurons, 512);
+  EXPECT_DOUBLE_EQ(p.noc.hop_latency_ew_s, 5e-9);
+  ASSERT_TRUE(p.clock_hz.has_value());
+  EXPECT_DOUBLE_EQ(*p.clock_hz, 1e9);
+  EXPECT_EQ(p.num_tiles(), 4);
+  EXPECT_DOUBLE_EQ(p.energy.at("synop").joules, 20e-12);
+  EXPECT_NE(p.energy.at("synop").source.find("--set chip.energy.synop.value=20pJ"),
+            std::string::npos);
+  EXPECT_NE(p.energy.at("synop").source.find("Davies"), std::string::npos);
+}
+
+TEST(Config, BadOverridesError) {
+  const std::string path = preset_path("loihi");
+  auto err = [&](const std::string& o) { return error_of([&] { load_chip(path, {o}); }); };
+  EXPECT_NE(err("chip.core.neurons").find("expected key=value"), std::string::npos);
+  EXPECT_NE(err("=5").find("expected key=value"), std::string::npos);
+  EXPECT_NE(err("chip.core.neurons=").find("expected key=value"), std::string::npos);
+  EXPECT_NE(err("chip..neurons=5").find("not a dotted key path"), std::string::npos);
+  EXPECT_NE(err("chip.cor.neurons=5").find("no key 'chip.cor'"), std::string::npos);
+  EXPECT_NE(err("chip.core.nuerons=5").find("chip.core.nuerons: unknown key"), std::string::npos);
+  EXPECT_NE(err("chip.core.neurons.x=5").find("'chip.core.neurons' is not a mapping"),
+            std::string::npos);
+  EXPECT_NE(err("chip.energy.synop=5pJ").find("is a mapping; set one of its keys"),
+            std::string::npos);
+  EXPECT_NE(err("chip.core.neurons=abc").find("chip.core.neurons: 'abc' is not an integer"),
+            std::string::npos);
+}
+
+TEST(Config, ToJsonIsResolvedAndInSI) {
+  const nlohmann::json j = load_chip(preset_path("loihi")).to_json();
+  EXPECT_EQ(j["core"]["neurons"], 1024);
+  EXPECT_EQ(j["core"]["synapse_memory_bytes"], 131072);
+  EXPECT_DOUBLE_EQ(j["core"]["pipeline"]["synop_latency_s"].get<double>(), 3.5e-9);
+  EXPECT_DOUBLE_EQ(j["energy"]["synop"]["energy_j"].get<double>(), 23.6e-12);
+  EXPECT_TRUE(j["energy"]["synop"]["source"].is_string());
+  EXPECT_TRUE(j["noc"]["link_bandwidth_bytes_per_s"].is_null());
+  EXPECT_TRUE(j["clock_hz"].is_null());
+  EXPECT_EQ(j["cores"], 128);
+}
+
+TEST(Config, AnnAcceleratorPresetLoads) {
+  const AnnAcceleratorParams p = load_ann_accelerator(preset_path("ann_accelerator"));
+  EXPECT_EQ(p.datatype, "fp32");
+  EXPECT_EQ(p.element_bytes, 4);
+  EXPECT_EQ(p.pe_rows, 16);
+  EXPECT_EQ(p.pe_cols, 16);
+  EXPECT_EQ(p.pe_count(), 256);
+  EXPECT_DOUBLE_EQ(p.clock_hz, 500e6);
+  EXPECT_EQ(p.buffer_bytes, 1 << 20);
+  EXPECT_EQ(p.buffer_access_bytes, 8);
+  EXPECT_EQ(p.dram_access_bytes, 8);
+  EXPECT_DOUBLE_EQ(p.dram_bandwidth_bytes_per_s, 12.8e9);
+  EXPECT_DOUBLE_EQ(p.energy.at("mac").joules, 4.6e-12);
+  EXPECT_DOUBLE_EQ(p.energy.at("sram_read").joules, 100e-12);
+  EXPECT_DOUBLE_EQ(p.energy.at("sram_write").joules, 100e-12);
+  EXPECT_DOUBLE_EQ(p.energy.at("dram_read").joules, 1.3e-9);
+  EXPECT_DOUBLE_EQ(p.energy.at("dram_write").joules, 1.3e-9);
+  EXPECT_EQ(p.static_power.watts, 0.0);
+  for (const auto& [action, e] : p.energy)
+    EXPECT_NE(e.source.find("Horowitz"), std::string::npos) << action;
+  EXPECT_EQ(p.to_json()["buffer"]["size_bytes"], 1 << 20);
+}
+
+TEST(Config, AnnAcceleratorUnknownKeyAndOverride) {
+  std::string text = read_text(preset_path("ann_accelerator"));
+  text.replace(text.find("pe_array: {rows: 16"), 19, "pe_array: {rws: 16");
+  const std::string path = write_temp(text, "ann.yaml");
+  const std::string err = error_of([&] { load_ann_accelerator(path); });
+  EXPECT_NE(err.find("ann.yaml: accelerator.pe_array.rws: unknown key (known: rows, cols)"),
+            std::string::npos)
+      << err;
+  const auto p =
+      load_ann_accelerator(preset_path("ann_accelerator"), {"accelerator.pe_array.rows=8"});
+  EXPECT_EQ(p.pe_rows, 8);
+}
+
+}  // namespace
+}  // namespace nmsim
