@@ -11,12 +11,32 @@ namespace {
 
 uint64_t ceil_div(uint64_t a, uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b; }
 
-const char* kind_of(uint64_t macs, uint64_t weights) {
-  if (macs == 0) return "other";
-  if (weights == macs) return "fc";
-  if (weights == 0) return "pool";
-  if (weights < macs) return "conv";
-  return "other";
+// The matrix-product view of a layer (see the header).
+struct Geometry {
+  uint64_t K = 0, cout = 0, P = 0;
+  bool shared_inputs = false;  // outputs of a column group read the same inputs
+};
+
+Geometry geometry(uint64_t macs, uint64_t weights, uint64_t outputs) {
+  Geometry g;
+  if (macs == 0 || outputs == 0) return g;
+  g.K = ceil_div(macs, outputs);
+  g.shared_inputs = weights > 0;
+  if (g.shared_inputs) {
+    g.cout = static_cast<uint64_t>(std::llround(double(weights) / double(g.K)));
+    g.cout = std::clamp<uint64_t>(g.cout, 1, outputs);
+  } else {
+    g.cout = outputs;
+  }
+  g.P = ceil_div(outputs, g.cout);
+  return g;
+}
+
+std::string kind_of(uint64_t macs, uint64_t weights, uint64_t pool_ops, uint64_t outputs) {
+  const std::string pool = pool_ops > 0 ? "pool" : "";
+  if (macs == 0) return pool.empty() ? "other" : pool;
+  const std::string mat = geometry(macs, weights, outputs).P > 1 ? "conv" : "fc";
+  return pool.empty() ? mat : pool + "+" + mat;
 }
 
 }  // namespace
@@ -28,13 +48,14 @@ std::vector<AnnLayer> ann_layers_from(const Network& net) {
     const Projection& pr = net.projs[j];
     AnnLayer l;
     l.name = pr.name;
-    l.kind = kind_of(pr.dense_macs, pr.weight_params);
     l.macs = pr.dense_macs;
     l.weights = pr.weight_params;
+    l.pool_ops = pr.pool_ops;
     l.input_elems = static_cast<uint64_t>(net.pop(pr.src).size);
     l.output_elems = static_cast<uint64_t>(net.pop(pr.dst).size);
     l.input_tensor = net.pop(pr.src).name;
     l.output_tensor = net.pop(pr.dst).name;
+    l.kind = kind_of(l.macs, l.weights, l.pool_ops, l.output_elems);
     out.push_back(std::move(l));
     taken[j] = true;
   };
@@ -56,6 +77,7 @@ nlohmann::json AnnLayerResult::to_json() const {
   return {{"name", name},
           {"kind", kind},
           {"macs", macs},
+          {"pool_ops", pool_ops},
           {"cycles", cycles},
           {"utilisation", utilisation},
           {"latency_s", latency_s},
@@ -115,29 +137,22 @@ AnnResult AnnAccelerator::run(const std::vector<AnnLayer>& in) const {
     x.kind = l.kind;
     x.macs = l.macs;
 
+    x.pool_ops = l.pool_ops;
+
     // Mapping (see the header): K on rows, Cout on columns, P positions streamed.
     const uint64_t O = l.output_elems;
-    uint64_t K = 0, cout = 0, P = 0;
-    bool shared_inputs = l.weights > 0;
-    if (l.macs > 0 && O > 0) {
-      K = ceil_div(l.macs, O);
-      if (shared_inputs) {
-        cout = static_cast<uint64_t>(std::llround(double(l.weights) / double(K)));
-        cout = std::clamp<uint64_t>(cout, 1, O);
-      } else {
-        cout = O;
-      }
-      P = ceil_div(O, cout);
-    }
-    const uint64_t fk = ceil_div(K, rows), fc = ceil_div(cout, cols);
-    x.cycles = P * fk * fc;
-    x.utilisation = x.cycles ? double(l.macs) / (double(x.cycles) * double(rows * cols)) : 0.0;
+    const Geometry g = geometry(l.macs, l.weights, O);
+    const uint64_t fk = ceil_div(g.K, rows), fc = ceil_div(g.cout, cols);
+    x.cycles = g.P * fk * fc + ceil_div(l.pool_ops, rows * cols);
+    x.utilisation =
+        x.cycles ? double(l.macs + l.pool_ops) / (double(x.cycles) * double(rows * cols)) : 0.0;
 
     // Compute traffic in elements.
-    uint64_t rd = l.weights;                      // weights into the PEs
-    rd += shared_inputs ? P * K * fc : l.macs;    // inputs
-    rd += fk > 0 ? O * (fk - 1) : 0;              // partial sums read back
-    uint64_t wr = O * std::max<uint64_t>(fk, 1);  // partial sums / outputs
+    uint64_t rd = l.weights;                          // weights into the PEs
+    rd += g.shared_inputs ? g.P * g.K * fc : l.macs;  // inputs
+    rd += l.pool_ops;                                 // pooling operands
+    rd += fk > 0 ? O * (fk - 1) : 0;                  // partial sums read back
+    uint64_t wr = O * std::max<uint64_t>(fk, 1);      // partial sums / outputs
     uint64_t drd = 0, dwr = 0;
 
     // Where operands come from.
@@ -165,6 +180,7 @@ AnnResult AnnAccelerator::run(const std::vector<AnnLayer>& in) const {
     const uint64_t ba = static_cast<uint64_t>(p.buffer_access_bytes);
     const uint64_t da = static_cast<uint64_t>(p.dram_access_bytes);
     x.counts = {{"mac", l.macs},
+                {"add", l.pool_ops},
                 {"sram_read", ceil_div(x.sram_read_bytes, ba)},
                 {"sram_write", ceil_div(x.sram_write_bytes, ba)},
                 {"dram_read", ceil_div(x.dram_read_bytes, da)},
@@ -181,6 +197,7 @@ AnnResult AnnAccelerator::run(const std::vector<AnnLayer>& in) const {
   t.kind = "total";
   for (const auto& x : r.layers) {
     t.macs += x.macs;
+    t.pool_ops += x.pool_ops;
     t.cycles += x.cycles;
     t.latency_s += x.latency_s;
     t.sram_read_bytes += x.sram_read_bytes;
@@ -190,7 +207,8 @@ AnnResult AnnAccelerator::run(const std::vector<AnnLayer>& in) const {
     for (const auto& [a, n] : x.counts) t.counts[a] += n;
     for (const auto& [a, j] : x.energy_j) t.energy_j[a] += j;
   }
-  t.utilisation = t.cycles ? double(t.macs) / (double(t.cycles) * double(rows * cols)) : 0.0;
+  t.utilisation =
+      t.cycles ? double(t.macs + t.pool_ops) / (double(t.cycles) * double(rows * cols)) : 0.0;
   return r;
 }
 

@@ -11,24 +11,27 @@
 // Tiling model (explicit and simple; every choice is an assumption stated here):
 //  * A layer is a matrix product. From its counts: reduction length
 //    K = ceil(macs / output_elems) (MACs per output), output channels
-//    Cout = round(weights / K) clamped to [1, output_elems], output positions
-//    P = ceil(output_elems / Cout). FC: K = inputs, Cout = outputs, P = 1.
-//    Conv: K = Cin*kh*kw, Cout = output channels, P = output pixels.
-//    A layer without weights (pooling) has Cout = output_elems, P = 1 and no
-//    input sharing between outputs.
+//    Cout = round(weights / K) clamped to [1, output_elems] (weights may include
+//    biases, which the rounding absorbs), output positions P = ceil(output_elems / Cout).
+//    FC: K = inputs, Cout = outputs, P = 1. Conv: K = Cin*kh*kw, Cout = output
+//    channels, P = output pixels.
 //  * Weight-stationary, layer by layer: array rows hold K, columns hold Cout;
 //    each fold of rows x cols weights is loaded once and all P positions stream
 //    through it, one fold step per cycle:
-//      cycles = P * ceil(K / rows) * ceil(Cout / cols)
-//    utilisation = macs / (cycles * rows * cols). Weight loading overlaps
-//    compute (double-buffered); pipeline fill and drain are ignored.
+//      cycles = P * ceil(K / rows) * ceil(Cout / cols) + ceil(pool_ops / (rows * cols))
+//    utilisation = (macs + pool_ops) / (cycles * rows * cols). Weight loading
+//    overlaps compute (double-buffered); pipeline fill and drain are ignored.
+//  * Pooling adds (pool_ops) run on the whole array at full occupancy, each
+//    reading its operand from the buffer and priced as one `add`; the pooled
+//    values feed the layer's MACs directly (their own write is not counted: the
+//    IR does not give the pooled tensor's size). A pooling-only layer writes
+//    its outputs.
 //  * Buffer reads (elements): every weight once; every input once per
 //    (position, column fold) — broadcast along a row to the cols columns, no
-//    reuse between overlapping conv windows (conservative); for weightless
-//    layers every MAC reads its input. Partial sums: written once per row fold
-//    and read back before every fold but the first. Bias add and ReLU are
-//    applied on the way out and not charged (an add and a compare per output,
-//    negligible beside the MACs).
+//    reuse between overlapping conv windows (conservative). Partial sums:
+//    written once per row fold and read back before every fold but the first.
+//    Bias add and ReLU are applied on the way out and not charged (an add and a
+//    compare per output, negligible beside the MACs).
 //  * Weights stay resident in the buffer when all layers' weights plus the
 //    largest layer's input+output fit; they are then loaded once before the
 //    first inference and cost no DRAM traffic per inference. Otherwise every
@@ -40,9 +43,10 @@
 //    buffer write). One round trip per spilled tensor (optimistic: no re-fetch
 //    per fold). The network input comes from DRAM; the network outputs go to DRAM.
 //  * Energy: accesses = ceil(bytes / access width) per layer and direction,
-//    times the per-access energy; MACs times the MAC energy; static power times
-//    latency. Layer latency = max(cycles / clock, dram_bytes / dram bandwidth)
-//    (DRAM transfers overlap compute); the total is the sum over layers.
+//    times the per-access energy; MACs times the MAC energy, pooling adds times
+//    the add energy; static power times latency. Layer latency =
+//    max(cycles / clock, dram_bytes / dram bandwidth) (DRAM transfers overlap
+//    compute); the total is the sum over layers.
 #pragma once
 
 #include <cstdint>
@@ -58,9 +62,10 @@ namespace nmsim {
 
 struct AnnLayer {
   std::string name;
-  std::string kind;  // "fc", "conv", "pool", "other" (see ann_layers_from)
+  std::string kind;  // "fc", "conv", "pool+fc", "pool+conv", "pool", "other" (descriptive)
   uint64_t macs = 0;
-  uint64_t weights = 0;
+  uint64_t weights = 0;   // stored parameters, biases included
+  uint64_t pool_ops = 0;  // additions done by pooling nodes
   uint64_t input_elems = 0;
   uint64_t output_elems = 0;
   // Tensor names for the dataflow (which layer's output feeds which). Empty:
@@ -68,15 +73,17 @@ struct AnnLayer {
   std::string input_tensor, output_tensor;
 };
 
-// One layer per projection, in evaluation order (by destination population),
-// recurrent back edges included once. Tensors are population names. kind:
-// weights == macs -> "fc" (every weight used once), 0 < weights < macs ->
-// "conv" (shared kernels), weights == 0 < macs -> "pool", else "other".
+// One layer per projection (dense_macs, weight_params, pool_ops, source and
+// destination sizes), in evaluation order (by destination population),
+// recurrent back edges included once. Tensors are population names. kind: "fc"
+// when the mapping below finds one output position, "conv" when several,
+// prefixed "pool+" when the projection pools; "pool" without MACs.
 std::vector<AnnLayer> ann_layers_from(const Network& net);
 
 struct AnnLayerResult {
   std::string name, kind;
   uint64_t macs = 0;
+  uint64_t pool_ops = 0;
   uint64_t cycles = 0;
   double utilisation = 0;
   double latency_s = 0;
@@ -93,7 +100,7 @@ struct AnnLayerResult {
 
 struct AnnResult {
   std::vector<AnnLayerResult> layers;
-  AnnLayerResult total;  // sums; utilisation = macs / (cycles * PEs)
+  AnnLayerResult total;  // sums; utilisation = (macs + pool_ops) / (cycles * PEs)
   bool weights_resident = false;
   nlohmann::json to_json() const;
 };

@@ -487,8 +487,8 @@ std::string preset_path(std::string_view name) {
 // ------------------------------------------------------------------- ANN accelerator
 
 const std::vector<std::string>& ann_energy_actions() {
-  static const std::vector<std::string> a{"mac", "sram_read", "sram_write", "dram_read",
-                                          "dram_write"};
+  static const std::vector<std::string> a{"mac",        "add",       "sram_read",
+                                          "sram_write", "dram_read", "dram_write"};
   return a;
 }
 

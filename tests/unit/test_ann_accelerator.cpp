@@ -19,18 +19,26 @@ AnnAcceleratorParams toy(int64_t buffer_bytes) {
   p.dram_bandwidth_bytes_per_s = 1e9;
   p.dram_access_bytes = 8;
   p.static_power = {1e-3, "test"};
-  p.energy = {{"mac", {1e-12, "test"}},
-              {"sram_read", {10e-12, "test"}},
-              {"sram_write", {20e-12, "test"}},
-              {"dram_read", {100e-12, "test"}},
-              {"dram_write", {200e-12, "test"}}};
+  p.energy = {{"mac", {1e-12, "test"}},         {"add", {0.5e-12, "test"}},
+              {"sram_read", {10e-12, "test"}},  {"sram_write", {20e-12, "test"}},
+              {"dram_read", {100e-12, "test"}}, {"dram_write", {200e-12, "test"}}};
   return p;
 }
 
-// fc1: 4 -> 3, fc2: 3 -> 2 (chained).
-std::vector<AnnLayer> two_fc() {
-  return {{"fc1", "fc", 12, 12, 4, 3, "", ""}, {"fc2", "fc", 6, 6, 3, 2, "", ""}};
+AnnLayer layer(const std::string& name, uint64_t macs, uint64_t weights, uint64_t in, uint64_t out,
+               uint64_t pool_ops = 0) {
+  AnnLayer l;
+  l.name = name;
+  l.macs = macs;
+  l.weights = weights;
+  l.input_elems = in;
+  l.output_elems = out;
+  l.pool_ops = pool_ops;
+  return l;
 }
+
+// fc1: 4 -> 3, fc2: 3 -> 2 (chained).
+std::vector<AnnLayer> two_fc() { return {layer("fc1", 12, 12, 4, 3), layer("fc2", 6, 6, 3, 2)}; }
 
 TEST(AnnAccelerator, TwoLayerNetworkByHand) {
   // 1 KiB buffer: weights (18 x 4 B) + largest activations ((4+3) x 4 B) fit -> resident.
@@ -105,16 +113,30 @@ TEST(AnnAccelerator, ActivationsSpillWhenTheyDoNotFit) {
 TEST(AnnAccelerator, ConvMappingFromCounts) {
   // 3x3 conv, 1 -> 2 channels, 4x4 output: K = 9, Cout = 2, P = 16.
   // 2x2 array: 16 positions x ceil(9/2)=5 x ceil(2/2)=1 = 80 cycles; 288 / (80*4) = 0.9.
-  const AnnResult r = AnnAccelerator(toy(1 << 20)).run({{"conv", "conv", 288, 18, 36, 32, "", ""}});
+  const AnnResult r = AnnAccelerator(toy(1 << 20)).run({layer("conv", 288, 18, 36, 32)});
   EXPECT_EQ(r.layers[0].cycles, 80u);
   EXPECT_DOUBLE_EQ(r.layers[0].utilisation, 0.9);
   // Reads: 18 weights + 16 x 9 inputs + 32 x 4 psums + 32 outputs drained = 322 elems.
   EXPECT_EQ(r.layers[0].sram_read_bytes, 322u * 4u);
 }
 
+TEST(AnnAccelerator, PoolingAddsRunOnTheArray) {
+  // 2x2 sum pooling of a 1x4x4 map: 4 outputs, 16 adds, no weights, no MACs.
+  const AnnResult r = AnnAccelerator(toy(1 << 20)).run({layer("pool", 0, 0, 16, 4, 16)});
+  const AnnLayerResult& x = r.layers[0];
+  EXPECT_EQ(x.cycles, 4u);  // ceil(16 adds / 4 PEs)
+  EXPECT_DOUBLE_EQ(x.utilisation, 1.0);
+  EXPECT_EQ(x.counts.at("add"), 16u);
+  EXPECT_EQ(x.counts.at("mac"), 0u);
+  // Reads: 16 operands + 4 outputs drained to DRAM; writes: 16 inputs from DRAM + 4 outputs.
+  EXPECT_EQ(x.sram_read_bytes, 20u * 4u);
+  EXPECT_EQ(x.sram_write_bytes, 20u * 4u);
+  EXPECT_DOUBLE_EQ(x.energy_j.at("add"), 16 * 0.5e-12);
+}
+
 TEST(AnnAccelerator, PresetExampleFromHeader) {
   const AnnAccelerator acc(load_ann_accelerator(preset_path("ann_accelerator")));
-  const AnnResult r = acc.run({{"fc", "fc", 784 * 100, 784 * 100, 784, 100, "", ""}});
+  const AnnResult r = acc.run({layer("fc", 784 * 100, 784 * 100, 784, 100)});
   EXPECT_EQ(r.layers[0].cycles, 343u);
   EXPECT_NEAR(r.layers[0].utilisation, 78400.0 / (343.0 * 256.0), 1e-12);
   EXPECT_DOUBLE_EQ(r.layers[0].energy_j.at("mac"), 78400 * 4.6e-12);
@@ -151,6 +173,31 @@ TEST(AnnAccelerator, LayersFromNetwork) {
   // Same figures as the hand-built chain.
   const AnnResult r = AnnAccelerator(toy(1024)).run(layers);
   EXPECT_DOUBLE_EQ(r.total.energy_total_j(), 772e-12);
+
+  // The NIR reader counts biases in weight_params; a pooling node adds pool_ops.
+  net.projs[1].weight_params = 12 + 3;
+  net.projs[1].pool_ops = 8;
+  const auto with_bias = ann_layers_from(net);
+  EXPECT_EQ(with_bias[0].kind, "pool+fc");
+  EXPECT_EQ(with_bias[0].pool_ops, 8u);
+  const AnnResult rb = AnnAccelerator(toy(1024)).run(with_bias);
+  EXPECT_EQ(rb.layers[0].cycles, 4u + 2u);  // same folds as without the bias, + ceil(8 / 4)
+}
+
+TEST(AnnAccelerator, ConvKindFromSharedWeights) {
+  Network net;
+  net.pops = {{"input", NeuronModel::Input, {1, 6, 6}, 36, {}},
+              {"lif1", NeuronModel::LIF, {2, 4, 4}, 32, {}}};
+  Projection p;
+  p.name = "conv1";
+  p.src = PopId{0};
+  p.dst = PopId{1};
+  p.dense_macs = 288;
+  p.weight_params = 18 + 2;  // kernels + biases
+  net.projs = {p};
+  net.order = {PopId{0}, PopId{1}};
+  EXPECT_EQ(ann_layers_from(net)[0].kind, "conv");
+  EXPECT_EQ(AnnAccelerator(toy(1 << 20)).run(ann_layers_from(net)).layers[0].cycles, 80u);
 }
 
 }  // namespace

@@ -227,6 +227,7 @@ TEST(Config, AnnAcceleratorPresetLoads) {
   EXPECT_EQ(p.dram_access_bytes, 8);
   EXPECT_DOUBLE_EQ(p.dram_bandwidth_bytes_per_s, 12.8e9);
   EXPECT_DOUBLE_EQ(p.energy.at("mac").joules, 4.6e-12);
+  EXPECT_DOUBLE_EQ(p.energy.at("add").joules, 0.9e-12);
   EXPECT_DOUBLE_EQ(p.energy.at("sram_read").joules, 100e-12);
   EXPECT_DOUBLE_EQ(p.energy.at("sram_write").joules, 100e-12);
   EXPECT_DOUBLE_EQ(p.energy.at("dram_read").joules, 1.3e-9);
