@@ -1,0 +1,127 @@
+#include "hw_models/core.h"
+
+#include <algorithm>
+
+namespace nmsim {
+
+using sc_core::sc_time;
+using sc_core::SC_SEC;
+
+namespace {
+enum Dir { kEast = 0, kWest = 1, kNorth = 2, kSouth = 3 };
+}
+
+MeshNoc::MeshNoc(sc_core::sc_module_name name, const Mapping& mapping, int mesh_w, int mesh_h,
+                 const NocTiming& p)
+    : sc_module(name), from_core("from_core"), to_core("to_core"), mapping_(mapping), w_(mesh_w),
+      h_(mesh_h), p_(p), link_free_s_(static_cast<size_t>(mesh_w) * mesh_h * 4, 0.0) {
+  from_core.register_b_transport(this, &MeshNoc::b_transport);
+}
+
+void MeshNoc::new_timestep() {
+  std::fill(link_free_s_.begin(), link_free_s_.end(), 0.0);
+  last_delivery_s_ = 0;
+}
+
+double MeshNoc::traverse(int link, double t, double serial_s, double hop_s) {
+  const double start = std::max(t, link_free_s_[link]);
+  link_free_s_[link] = start + serial_s;
+  return start + hop_s;
+}
+
+void MeshNoc::b_transport(int /*port*/, tlm::tlm_generic_payload& trans, sc_time& delay) {
+  auto* batch = reinterpret_cast<SpikeBatch*>(trans.get_data_ptr());
+  const CorePlace& a = mapping_.places[idx(batch->src)];
+  const CorePlace& b = mapping_.places[idx(batch->dst)];
+  const double serial =
+      p_.link_bytes_per_s > 0
+          ? static_cast<double>(batch->pre.size()) * p_.packet_bytes / p_.link_bytes_per_s
+          : 0.0;
+  double t = delay.to_seconds() + p_.within_tile_s;
+  // XY routing: along x first, then along y.
+  int x = a.x, y = a.y;
+  while (x != b.x) {
+    const int dir = b.x > x ? kEast : kWest;
+    t = traverse((y * w_ + x) * 4 + dir, t, serial, p_.hop_ew_s);
+    x += b.x > x ? 1 : -1;
+  }
+  while (y != b.y) {
+    const int dir = b.y > y ? kSouth : kNorth;
+    t = traverse((y * w_ + x) * 4 + dir, t, serial, p_.hop_ns_s);
+    y += b.y > y ? 1 : -1;
+  }
+  t += serial;
+  last_delivery_s_ = std::max(last_delivery_s_, t);
+  delay = sc_time(t, SC_SEC);
+  to_core[static_cast<int>(idx(batch->dst))]->b_transport(trans, delay);
+}
+
+Core::Core(sc_core::sc_module_name name, CoreId id, const Network& net, const Mapping& mapping,
+           const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay)
+    : sc_module(name), out("out"), in("in"), id_(id), net_(net), mapping_(mapping),
+      model_(net, mapping.slices[idx(id)].pop, mapping.slices[idx(id)].begin,
+             mapping.slices[idx(id)].end, dyn, timing),
+      layer_delay_(layer_delay), outbox_slot_(mapping.slices.size(), -1) {
+  in.register_b_transport(this, &Core::b_transport);
+}
+
+void Core::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const auto* batch = reinterpret_cast<const SpikeBatch*>(trans.get_data_ptr());
+  const double busy = model_.receive_spikes(batch->proj, batch->pre, batch->next_step);
+  now_s_ = std::max(now_s_, delay.to_seconds()) + busy;
+  delay = sc_time(now_s_, SC_SEC);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void Core::take_input(std::span<const float> values) { now_s_ += model_.receive_input(values); }
+
+void Core::update_and_send() {
+  now_s_ += model_.update(fired_);
+  if (fired_.empty()) return;
+  const CorePlace& here = mapping_.places[idx(id_)];
+  const int64_t begin = model_.begin();
+  for (const RouteTable& rt : mapping_.routes[idx(id_)]) {
+    const bool next_step = net_.projs[rt.proj].delay > 0 || layer_delay_ > 0;
+    size_t used = 0;
+    for (uint32_t i : fired_) {
+      for (uint32_t k = rt.row_ptr[i]; k < rt.row_ptr[i + 1]; ++k) {
+        const uint32_t d = idx(rt.dests[k]);
+        if (outbox_slot_[d] < 0) {
+          if (used == outbox_.size()) outbox_.emplace_back();
+          SpikeBatch& b = outbox_[used];
+          b.src = id_;
+          b.dst = rt.dests[k];
+          b.proj = rt.proj;
+          b.next_step = next_step;
+          b.pre.clear();
+          outbox_slot_[d] = static_cast<int32_t>(used++);
+        }
+        outbox_[outbox_slot_[d]].pre.push_back(static_cast<uint32_t>(begin + i));
+      }
+    }
+    // Send in destination order so the run does not depend on firing order.
+    std::sort(outbox_.begin(), outbox_.begin() + used,
+              [](const SpikeBatch& a, const SpikeBatch& b) { return idx(a.dst) < idx(b.dst); });
+    for (size_t k = 0; k < used; ++k) {
+      SpikeBatch& b = outbox_[k];
+      outbox_slot_[idx(b.dst)] = -1;
+      const Hops h = hops_between(here, mapping_.places[idx(b.dst)]);
+      const uint64_t n = b.pre.size();
+      model_.counters.packets_out += n;
+      model_.counters.hops_ew += n * h.ew;
+      model_.counters.hops_ns += n * h.ns;
+      if (h.ew == 0 && h.ns == 0) model_.counters.packets_local += n;
+      ++model_.counters.transactions_out;
+      tlm::tlm_generic_payload trans;
+      trans.set_command(tlm::TLM_WRITE_COMMAND);
+      trans.set_address(idx(b.dst));
+      trans.set_data_ptr(reinterpret_cast<unsigned char*>(&b));
+      trans.set_data_length(static_cast<unsigned>(n * 4));
+      trans.set_streaming_width(trans.get_data_length());
+      sc_time delay(now_s_, SC_SEC);
+      out->b_transport(trans, delay);
+    }
+  }
+}
+
+}  // namespace nmsim

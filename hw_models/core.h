@@ -1,0 +1,97 @@
+// SystemC wrappers of the chip's parts that own time or sockets: a core and the
+// mesh network. All spikes one core sends to another core in one timestep
+// travel as one loosely-timed TLM transaction (a SpikeBatch); its annotated
+// delay carries the time offset within the timestep. Targets only add to the
+// delay and never wait(): the sequencer synchronises once per timestep.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "hw_models/core_model.h"
+#include "mapper/mapping.h"
+
+namespace nmsim {
+
+// The data of one transaction: spikes of one projection from one core to one core.
+struct SpikeBatch {
+  CoreId src{}, dst{};
+  uint32_t proj = 0;
+  bool next_step = false;      // delivered into the next timestep's accumulators
+  std::vector<uint32_t> pre;   // firing presynaptic neurons (source-population indices)
+};
+
+struct NocTiming {
+  double within_tile_s = 0, hop_ew_s = 0, hop_ns_s = 0;
+  double link_bytes_per_s = 0;  // 0: no serialisation delay
+  int packet_bytes = 4;
+};
+
+// Routes transactions over a 2-D mesh of tiles with XY routing. Each directed
+// link is busy while it serialises a transaction; a later transaction that
+// needs a busy link waits for it within the timestep.
+class MeshNoc : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<MeshNoc> from_core;
+  tlm_utils::multi_passthrough_initiator_socket<MeshNoc> to_core;
+
+  MeshNoc(sc_core::sc_module_name name, const Mapping& mapping, int mesh_w, int mesh_h,
+          const NocTiming& p);
+  void new_timestep();  // links free again after the barrier
+  double last_delivery_s() const { return last_delivery_s_; }
+
+ private:
+  void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  double traverse(int link, double t, double serial_s, double hop_s);
+
+  const Mapping& mapping_;
+  int w_, h_;
+  NocTiming p_;
+  std::vector<double> link_free_s_;  // [tile*4 + dir]
+  double last_delivery_s_ = 0;
+};
+
+// One neuromorphic core: a CoreModel behind an initiator socket (spikes out)
+// and a target socket (spikes in).
+class Core : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Core> out;
+  tlm_utils::simple_target_socket<Core> in;
+
+  Core(sc_core::sc_module_name name, CoreId id, const Network& net, const Mapping& mapping,
+       const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay);
+
+  CoreId id() const { return id_; }
+  CoreModel& model() { return model_; }
+  const std::vector<uint32_t>& fired() const { return fired_; }
+
+  // Time offset within the current timestep at which the core is next free.
+  double now_s() const { return now_s_; }
+  void new_timestep() { now_s_ = 0; }
+
+  void take_input(std::span<const float> values);  // the Input population's values
+  // Updates the neurons and sends this step's spikes, one transaction per
+  // (destination core, projection).
+  void update_and_send();
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+
+  CoreId id_;
+  const Network& net_;
+  const Mapping& mapping_;
+  CoreModel model_;
+  uint32_t layer_delay_;
+  std::vector<uint32_t> fired_;
+  double now_s_ = 0;
+  // Per destination core, the batch being filled (reused across steps).
+  std::vector<SpikeBatch> outbox_;
+  std::vector<int32_t> outbox_slot_;  // dest core -> index in outbox_, -1 if none
+};
+
+}  // namespace nmsim

@@ -1,0 +1,102 @@
+#include "hw_models/core_model.h"
+
+#include <algorithm>
+
+namespace nmsim {
+
+CoreModel::CoreModel(const Network& net, PopId pop, int64_t begin, int64_t end,
+                     const DynamicsOptions& dyn, const CoreTiming& timing)
+    : pop_(pop), neurons_(net.pop(pop), begin, end, dyn), timing_(timing) {
+  const int64_t n = end - begin;
+  bias_.assign(n, 0.0f);
+  for (uint32_t j : net.incoming(pop)) {
+    const Projection& p = net.projs[j];
+    LocalSynapses t;
+    t.proj = j;
+    const size_t n_pre = p.row_ptr.size() - 1;
+    t.row_ptr.reserve(n_pre + 1);
+    t.row_ptr.push_back(0);
+    for (size_t i = 0; i < n_pre; ++i) {
+      for (uint64_t k = p.row_ptr[i]; k < p.row_ptr[i + 1]; ++k) {
+        const int64_t post = p.synapses[k].post;
+        if (post >= begin && post < end) {
+          t.post.push_back(static_cast<uint32_t>(post - begin));
+          t.weight.push_back(p.synapses[k].weight);
+        }
+      }
+      t.row_ptr.push_back(static_cast<uint32_t>(t.post.size()));
+    }
+    synapse_count_ += t.post.size();
+    if (!p.bias.empty())
+      for (int64_t k = 0; k < n; ++k) bias_[k] += p.bias[begin + k];
+    if (net.pop(p.src).model == NeuronModel::Input) input_tables_.push_back(in_.size());
+    in_.push_back(std::move(t));
+  }
+  acc_now_.assign(n, 0.0f);
+  acc_next_.assign(n, 0.0f);
+}
+
+void CoreModel::reset_state() {
+  neurons_.reset();
+  std::fill(acc_now_.begin(), acc_now_.end(), 0.0f);
+  std::fill(acc_next_.begin(), acc_next_.end(), 0.0f);
+}
+
+const CoreModel::LocalSynapses* CoreModel::table(uint32_t proj) const {
+  for (const auto& t : in_)
+    if (t.proj == proj) return &t;
+  return nullptr;
+}
+
+double CoreModel::receive_spikes(uint32_t proj, std::span<const uint32_t> pre, bool next_step) {
+  const LocalSynapses* t = table(proj);
+  if (t == nullptr) return 0.0;
+  float* acc = next_step ? acc_next_.data() : acc_now_.data();
+  uint64_t ops = 0;
+  for (uint32_t i : pre) {
+    const uint32_t lo = t->row_ptr[i], hi = t->row_ptr[i + 1];
+    for (uint32_t k = lo; k < hi; ++k) acc[t->post[k]] += t->weight[k];
+    ops += hi - lo;
+  }
+  counters.synops += ops;
+  counters.packets_in += pre.size();
+  const double busy = static_cast<double>(ops) * timing_.synop_s;
+  counters.busy_s += busy;
+  return busy;
+}
+
+double CoreModel::receive_input(std::span<const float> values) {
+  uint64_t ops = 0;
+  for (uint32_t ti : input_tables_) {
+    const LocalSynapses& t = in_[ti];
+    for (size_t i = 0; i < values.size(); ++i) {
+      const float x = values[i];
+      if (x == 0.0f) continue;
+      const uint32_t lo = t.row_ptr[i], hi = t.row_ptr[i + 1];
+      for (uint32_t k = lo; k < hi; ++k) acc_now_[t.post[k]] += t.weight[k] * x;
+      ops += hi - lo;
+    }
+  }
+  counters.input_synops += ops;
+  const double busy = static_cast<double>(ops) * timing_.input_synop_s;
+  counters.busy_s += busy;
+  return busy;
+}
+
+double CoreModel::update(std::vector<uint32_t>& fired) {
+  const size_t n = acc_now_.size();
+  for (size_t k = 0; k < n; ++k) acc_now_[k] += bias_[k];
+  fired.clear();
+  const NeuronStepCounts c = neurons_.step(acc_now_, fired);
+  std::swap(acc_now_, acc_next_);
+  std::fill(acc_next_.begin(), acc_next_.end(), 0.0f);
+  counters.updates_active += c.active;
+  counters.updates_inactive += c.inactive;
+  counters.spikes += fired.size();
+  const double busy = static_cast<double>(c.active) * timing_.update_active_s +
+                      static_cast<double>(c.inactive) * timing_.update_inactive_s;
+  counters.busy_s += busy;
+  return busy;
+}
+
+}  // namespace nmsim

@@ -1,0 +1,211 @@
+#include "mapper/mapping.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <ostream>
+#include <sstream>
+
+#include "workloads/errors.h"
+
+namespace nmsim {
+namespace {
+
+// Post -> list of (projection-local) presynaptic neurons, for one projection.
+struct Transposed {
+  std::vector<uint64_t> col_ptr;
+  std::vector<uint32_t> pre;
+};
+
+Transposed transpose(const Projection& p, int64_t n_post) {
+  Transposed t;
+  t.col_ptr.assign(n_post + 1, 0);
+  for (const auto& s : p.synapses) ++t.col_ptr[s.post + 1];
+  for (int64_t i = 0; i < n_post; ++i) t.col_ptr[i + 1] += t.col_ptr[i];
+  t.pre.resize(p.synapses.size());
+  std::vector<uint64_t> fill(t.col_ptr.begin(), t.col_ptr.end() - 1);
+  const int64_t n_pre = static_cast<int64_t>(p.row_ptr.size()) - 1;
+  for (int64_t i = 0; i < n_pre; ++i)
+    for (uint64_t k = p.row_ptr[i]; k < p.row_ptr[i + 1]; ++k)
+      t.pre[fill[p.synapses[k].post]++] = static_cast<uint32_t>(i);
+  return t;
+}
+
+std::string with_commas(uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
+  return s;
+}
+
+// Splits one population into slices greedily: a neuron joins the current slice
+// unless that would exceed a core's neurons, synapse memory or axons.
+void slice_population(const Network& net, PopId pop, const CoreLimits& lim,
+                      std::vector<Slice>& out) {
+  const Population& P = net.pop(pop);
+  const auto in = net.incoming(pop);
+  std::vector<Transposed> tr;
+  std::vector<uint64_t> axon_base;  // distinct axon ids per (projection, pre)
+  uint64_t total_pre = 0;
+  for (uint32_t j : in) {
+    tr.push_back(transpose(net.projs[j], P.size));
+    axon_base.push_back(total_pre);
+    total_pre += net.projs[j].row_ptr.size() - 1;
+  }
+  std::vector<int64_t> seen(total_pre, -1);  // slice number that last counted this axon
+  const uint64_t syn_cap = static_cast<uint64_t>(lim.synapse_memory_bytes) * 8 / lim.weight_bits;
+
+  Slice cur{pop, 0, 0, 0, 0};
+  int64_t slice_no = 0;
+  for (int64_t n = 0; n < P.size; ++n) {
+    uint64_t syn = 0;
+    for (const auto& t : tr) syn += t.col_ptr[n + 1] - t.col_ptr[n];
+    auto new_axons = [&](int64_t slice) {
+      uint64_t a = 0;
+      for (size_t k = 0; k < tr.size(); ++k)
+        for (uint64_t q = tr[k].col_ptr[n]; q < tr[k].col_ptr[n + 1]; ++q) {
+          const uint64_t id = axon_base[k] + tr[k].pre[q];
+          if (seen[id] != slice) {
+            seen[id] = slice;
+            ++a;
+          }
+        }
+      return a;
+    };
+    if (syn > syn_cap) {
+      throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
+                       with_commas(syn) + " incoming synapses (" +
+                       with_commas(syn * lim.weight_bits / 8) + " bytes at " +
+                       std::to_string(lim.weight_bits) + "-bit weights) but a core holds " +
+                       with_commas(lim.synapse_memory_bytes) +
+                       " bytes (chip.core.synapse_memory_bytes)");
+    }
+    // Tentatively count the neuron's axons in the current slice; if any limit
+    // breaks, close the slice and count them again in a fresh one.
+    const uint64_t a = new_axons(slice_no);
+    const bool fits = cur.size() + 1 <= lim.neurons && cur.synapses + syn <= syn_cap &&
+                      cur.axons + a <= static_cast<uint64_t>(lim.axons);
+    if (!fits && cur.size() > 0) {
+      out.push_back(cur);
+      ++slice_no;
+      cur = Slice{pop, n, n, 0, 0};
+      const uint64_t a2 = new_axons(slice_no);
+      if (a2 > static_cast<uint64_t>(lim.axons)) {
+        throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
+                         with_commas(a2) + " distinct inputs but a core accepts " +
+                         with_commas(lim.axons) + " axons (chip.core.axons)");
+      }
+      cur.axons = a2;
+    } else if (!fits) {
+      throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
+                       with_commas(a) + " distinct inputs but a core accepts " +
+                       with_commas(lim.axons) + " axons (chip.core.axons)");
+    } else {
+      cur.axons += a;
+    }
+    cur.end = n + 1;
+    cur.synapses += syn;
+  }
+  if (cur.size() > 0) out.push_back(cur);
+}
+
+}  // namespace
+
+int64_t Mapping::synapse_bytes(CoreId c, int weight_bits) const {
+  return static_cast<int64_t>((slices[idx(c)].synapses * weight_bits + 7) / 8);
+}
+
+Hops hops_between(const CorePlace& a, const CorePlace& b) {
+  return Hops{std::abs(a.x - b.x), std::abs(a.y - b.y)};
+}
+
+Mapping map_network(const Network& net, const CoreLimits& lim) {
+  if (lim.neurons <= 0 || lim.axons <= 0 || lim.synapse_memory_bytes <= 0 || lim.weight_bits <= 0)
+    throw InputError("chip.core: neurons, axons, synapse_memory_bytes and weight_bits must be > 0");
+  Mapping m;
+  m.pop_cores.resize(net.pops.size());
+  for (PopId p : net.order) {
+    if (net.pop(p).model == NeuronModel::Input) continue;
+    const size_t first = m.slices.size();
+    slice_population(net, p, lim, m.slices);
+    for (size_t c = first; c < m.slices.size(); ++c)
+      m.pop_cores[idx(p)].push_back(static_cast<CoreId>(c));
+  }
+  if (static_cast<int64_t>(m.slices.size()) > lim.total_cores()) {
+    std::ostringstream os;
+    os << "network needs " << m.slices.size() << " cores but chip '" << lim.chip_name << "' has "
+       << lim.total_cores() << " (" << lim.mesh_width << "x" << lim.mesh_height << " tiles x "
+       << lim.cores_per_tile << " cores); per layer:";
+    for (PopId p : net.order)
+      if (!m.pop_cores[idx(p)].empty())
+        os << " " << net.pop(p).name << "=" << m.pop_cores[idx(p)].size();
+    throw InputError(os.str());
+  }
+  // Placement in order: cores fill a tile, tiles fill the mesh row by row.
+  for (size_t c = 0; c < m.slices.size(); ++c) {
+    const int tile = static_cast<int>(c) / lim.cores_per_tile;
+    m.places.push_back(CorePlace{tile % lim.mesh_width, tile / lim.mesh_width, tile});
+  }
+  // Routes: for each neuron of each slice and each outgoing projection, the
+  // distinct destination cores holding at least one of its targets.
+  m.routes.resize(m.slices.size());
+  std::vector<uint32_t> owner;  // destination neuron -> core, per destination population
+  for (size_t c = 0; c < m.slices.size(); ++c) {
+    const Slice& s = m.slices[c];
+    for (uint32_t j : net.outgoing(s.pop)) {
+      const Projection& pr = net.projs[j];
+      const auto& dcores = m.pop_cores[idx(pr.dst)];
+      owner.assign(net.pop(pr.dst).size, 0);
+      for (CoreId d : dcores)
+        for (int64_t k = m.slices[idx(d)].begin; k < m.slices[idx(d)].end; ++k) owner[k] = idx(d);
+      RouteTable rt;
+      rt.proj = j;
+      rt.row_ptr.push_back(0);
+      std::vector<uint32_t> ds;
+      for (int64_t n = s.begin; n < s.end; ++n) {
+        ds.clear();
+        for (uint64_t k = pr.row_ptr[n]; k < pr.row_ptr[n + 1]; ++k)
+          ds.push_back(owner[pr.synapses[k].post]);
+        std::sort(ds.begin(), ds.end());
+        ds.erase(std::unique(ds.begin(), ds.end()), ds.end());
+        for (uint32_t d : ds) rt.dests.push_back(static_cast<CoreId>(d));
+        rt.row_ptr.push_back(static_cast<uint32_t>(rt.dests.size()));
+      }
+      m.routes[c].push_back(std::move(rt));
+    }
+  }
+  return m;
+}
+
+void write_mapping_yaml(const Mapping& m, const Network& net, const CoreLimits& lim,
+                        std::ostream& os) {
+  os << "# nmsim mapping of " << net.source << " onto " << lim.chip_name << "\n";
+  os << "mapping:\n  chip: " << lim.chip_name << "\n  mesh: {width: " << lim.mesh_width
+     << ", height: " << lim.mesh_height << ", cores_per_tile: " << lim.cores_per_tile << "}\n";
+  os << "  cores_used: " << m.cores_used() << "\n  cores_available: " << lim.total_cores() << "\n";
+  os << "  layers:\n";
+  for (PopId p : net.order) {
+    const auto& cs = m.pop_cores[idx(p)];
+    if (cs.empty()) continue;
+    os << "    - {name: " << net.pop(p).name << ", neurons: " << net.pop(p).size
+       << ", cores: [";
+    for (size_t k = 0; k < cs.size(); ++k) os << (k ? ", " : "") << idx(cs[k]);
+    os << "]}\n";
+  }
+  os << "  cores:\n";
+  for (size_t c = 0; c < m.slices.size(); ++c) {
+    const Slice& s = m.slices[c];
+    std::vector<uint32_t> dst;
+    for (const auto& rt : m.routes[c])
+      for (CoreId d : rt.dests) dst.push_back(idx(d));
+    std::sort(dst.begin(), dst.end());
+    dst.erase(std::unique(dst.begin(), dst.end()), dst.end());
+    os << "    - {id: " << c << ", tile: " << m.places[c].tile << ", x: " << m.places[c].x
+       << ", y: " << m.places[c].y << ", layer: " << net.pop(s.pop).name
+       << ", neurons: [" << s.begin << ", " << s.end << "], synapses: " << s.synapses
+       << ", synapse_bytes: " << m.synapse_bytes(static_cast<CoreId>(c), lim.weight_bits)
+       << ", axons: " << s.axons << ", routes_to: [";
+    for (size_t k = 0; k < dst.size(); ++k) os << (k ? ", " : "") << dst[k];
+    os << "]}\n";
+  }
+}
+
+}  // namespace nmsim

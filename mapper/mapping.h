@@ -1,0 +1,77 @@
+// Mapper v1: splits every population into contiguous slices that fit one core,
+// places the slices on the core mesh in network order (one slice per core),
+// and builds the routing tables (which cores each neuron's spikes go to).
+//
+// Example: a 25,088-neuron layer on 1,024-neuron cores with room for the
+// synapses becomes 25 slices on cores 0..24; cores 0..3 sit in tile (0,0).
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "workloads/network.h"
+
+namespace nmsim {
+
+enum class CoreId : uint32_t {};
+inline uint32_t idx(CoreId c) { return static_cast<uint32_t>(c); }
+
+// What the mapper needs to know about the chip.
+struct CoreLimits {
+  int64_t neurons = 1024;
+  int64_t axons = 4096;
+  int64_t synapse_memory_bytes = 131072;
+  int weight_bits = 8;
+  int mesh_width = 8;  // tiles
+  int mesh_height = 4;
+  int cores_per_tile = 4;
+  std::string chip_name = "chip";
+  int64_t total_cores() const { return int64_t{mesh_width} * mesh_height * cores_per_tile; }
+};
+
+struct Slice {
+  PopId pop{};
+  int64_t begin = 0, end = 0;  // neurons [begin, end) of the population
+  uint64_t synapses = 0;       // incoming synapses stored in this core
+  uint64_t axons = 0;          // distinct presynaptic neurons (per projection) feeding it
+  int64_t size() const { return end - begin; }
+};
+
+struct CorePlace {
+  int x = 0, y = 0;  // tile coordinates on the mesh
+  int tile = 0;      // tile index (row-major)
+};
+
+// Per outgoing projection of a source core: for every presynaptic neuron of the
+// slice, the destination cores its spikes must reach (CSR over local neurons).
+struct RouteTable {
+  uint32_t proj = 0;
+  std::vector<uint32_t> row_ptr;  // size slice.size()+1
+  std::vector<CoreId> dests;
+};
+
+struct Mapping {
+  std::vector<Slice> slices;      // indexed by CoreId
+  std::vector<CorePlace> places;  // indexed by CoreId
+  std::vector<std::vector<RouteTable>> routes;  // [core][k]
+  std::vector<std::vector<CoreId>> pop_cores;   // [pop] -> cores holding it, in order
+  int64_t synapse_bytes(CoreId c, int weight_bits) const;
+  size_t cores_used() const { return slices.size(); }
+};
+
+// Throws InputError when a layer cannot fit ("layer 'lif3': one neuron needs
+// 9,216 synapse bytes but a core has 8,192 (chip.core.synapse_memory_bytes)").
+Mapping map_network(const Network& net, const CoreLimits& limits);
+
+// Tile hops between two cores (east-west, north-south) under XY routing.
+struct Hops {
+  int ew = 0, ns = 0;
+};
+Hops hops_between(const CorePlace& a, const CorePlace& b);
+
+void write_mapping_yaml(const Mapping& m, const Network& net, const CoreLimits& limits,
+                        std::ostream& os);
+
+}  // namespace nmsim

@@ -1,0 +1,43 @@
+// The run driver behind `nmsim run`: loads the model, the chip and the inputs,
+// maps the network, runs the samples through the SystemC chip (split into
+// shards that run as worker processes and merge exactly), prices the counts
+// with the chip's energy table, runs the ANN baseline, and writes the run
+// directory described in sim/OUTPUT.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nmsim {
+
+struct RunOptions {
+  std::string model;
+  std::string hw;
+  std::string ann_hw;
+  std::string data;   // "fashion-mnist:test" | "fashion-mnist:train" (with --data)
+  std::string input;  // FILE.npy (with --input)
+  std::string labels; // optional labels .npy for --input
+  std::string encoding = "direct";  // direct | rate
+  int64_t samples = 0;              // 0: all available
+  int64_t first_sample = 0;
+  int timesteps = 4;
+  bool timesteps_given = false;  // set explicitly on the command line
+  double dt = 1e-3;
+  std::string reset = "to_reset";  // to_reset | subtract
+  uint32_t layer_delay = 0;
+  std::vector<std::string> record;     // "v", "spikes"
+  std::vector<std::string> overrides;  // --set key=value for the chip
+  std::vector<std::string> ann_overrides;
+  std::string out;
+  uint64_t seed = 0;
+  int jobs = 0;  // worker processes; 0: one per core
+  bool quiet = false;
+  bool report = false;
+  std::string command_line;
+};
+
+// Runs and writes opts.out. Throws InputError for bad input.
+void run_simulation(const RunOptions& opts);
+
+}  // namespace nmsim
