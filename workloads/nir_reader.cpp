@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -23,6 +24,8 @@ namespace {
 // the reader allocate gigabytes.
 constexpr uint64_t kMaxElements = uint64_t{1} << 31;
 constexpr int kMaxNesting = 32;
+constexpr size_t kMaxStringBytes = size_t{1} << 26;
+constexpr uint64_t kMaxSynapses = uint64_t{1} << 31;
 
 const char* const kSupported =
     "Input, Output, Affine, Linear, Scale, Conv1d, Conv2d, Flatten, SumPool2d, AvgPool2d, IF, "
@@ -48,6 +51,11 @@ class Hid {
   hid_t id_;
   herr_t (*close_)(hid_t);
 };
+
+void* bounded_alloc(size_t size, void*) {
+  return size > kMaxStringBytes ? nullptr : std::malloc(size);
+}
+void bounded_free(void* p, void*) { std::free(p); }
 
 // One dataset's content: numbers (any numeric dtype, as double) or strings.
 struct Value {
@@ -80,7 +88,14 @@ class H5File {
   explicit H5File(std::string path) : path_(std::move(path)) {}
   const std::string& path() const { return path_; }
 
-  [[noreturn]] void fail(const std::string& what) const { throw InputError(path_ + ": " + what); }
+  // Names and values come from the file: control characters would break the
+  // one-line message, so they are shown as '?'.
+  [[noreturn]] void fail(const std::string& what) const {
+    std::string msg = path_ + ": " + what;
+    for (char& c : msg)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    throw InputError(msg);
+  }
 
   bool exists(hid_t loc, const std::string& name) const {
     return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0;
@@ -138,13 +153,17 @@ class H5File {
         Hid mem(H5Tcopy(H5T_C_S1), H5Tclose);
         H5Tset_size(mem, H5T_VARIABLE);
         H5Tset_cset(mem, H5Tget_cset(type));
+        // A corrupt heap can claim gigantic strings: the allocator refuses them, so
+        // the read fails instead of allocating (and clearing) gigabytes.
+        Hid xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+        H5Pset_vlen_mem_manager(xfer, bounded_alloc, nullptr, bounded_free, nullptr);
         std::vector<char*> buf(n, nullptr);
-        if (n && H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) fail(read_err);
+        if (n && H5Dread(ds, mem, H5S_ALL, H5S_ALL, xfer, buf.data()) < 0) fail(read_err);
         for (char* p : buf) v.str.emplace_back(p ? p : "");
 #if H5_VERSION_GE(1, 12, 0)
-        if (n) H5Treclaim(mem, space, H5P_DEFAULT, buf.data());
+        if (n) H5Treclaim(mem, space, xfer, buf.data());
 #else
-        if (n) H5Dvlen_reclaim(mem, space, H5P_DEFAULT, buf.data());
+        if (n) H5Dvlen_reclaim(mem, space, xfer, buf.data());
 #endif
       } else {
         size_t sz = H5Tget_size(type);
@@ -377,6 +396,11 @@ class Compiler {
   std::array<int64_t, 2> int_pair(uint32_t n, const std::string& key, int spatial,
                                   std::optional<int64_t> dflt, int64_t min) const;
   Shape shape_param(uint32_t n, const std::string& key) const;
+  void check_dims(uint32_t n, const Value& w) const {
+    for (int64_t d : w.shape)
+      if (d < 1)
+        fail_node(n, "weight has shape " + shape_str(w.shape) + " (rule: no empty dimension)");
+  }
 
   void classify();
   void walk();
@@ -545,6 +569,7 @@ void Compiler::build_conv(uint32_t n, int spatial) {
     fail_node(n, "weight has shape " + shape_str(w.shape) + " (rule: " +
                      (spatial == 2 ? "(C_out, C_in/groups, kH, kW)" : "(C_out, C_in/groups, k)") +
                      ")");
+  check_dims(n, w);
   const int64_t groups = int_scalar(n, "groups", 1);
   const int64_t cout = w.shape[0];
   op.cin_g = w.shape[1];
@@ -773,6 +798,7 @@ void Compiler::infer_node(uint32_t n) {
         const Value& w = need(n, "weight");
         if (w.shape.size() != 2)
           fail_node(n, "weight has shape " + shape_str(w.shape) + " (rule: (out, in))");
+        check_dims(n, w);
         op.kind = LinOp::Affine;
         op.out_f = w.shape[0];
         op.in_f = w.shape[1];
@@ -1025,6 +1051,10 @@ Network Compiler::compile() {
       for (uint32_t j : out.idx) pr.synapses.push_back({j, static_cast<float>(out.val[j])});
       pr.row_ptr.push_back(pr.synapses.size());
       out.clear();
+      if (pr.synapses.size() > kMaxSynapses)
+        f_.fail("projection '" + pr.name +
+                "' has more than 2^31 synapses (rule: nmsim stores "
+                "every synapse explicitly; reduce the layer)");
     }
     net.projs.push_back(std::move(pr));
   }
