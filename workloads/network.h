@@ -30,14 +30,14 @@ enum class PopId : uint32_t {};
 inline uint32_t idx(PopId p) { return static_cast<uint32_t>(p); }
 
 enum class NeuronModel : uint8_t {
-  Input,      // values come from the encoder each timestep
-  Output,     // value(t) = summed input current at t (no state, no spikes)
-  IF,         // NIR IF
-  LIF,        // NIR LIF
-  LI,         // NIR LI (leaky, non-spiking; value = v)
-  CubaLIF,    // NIR CubaLIF
-  Integrator, // NIR I (non-spiking; value = v)
-  Threshold,  // NIR Threshold (stateless spike = [I > v_threshold])
+  Input,       // values come from the encoder each timestep
+  Output,      // value(t) = summed input current at t (no state, no spikes)
+  IF,          // NIR IF
+  LIF,         // NIR LIF
+  LI,          // NIR LI (leaky, non-spiking; value = v)
+  CubaLIF,     // NIR CubaLIF
+  Integrator,  // NIR I (non-spiking; value = v)
+  Threshold,   // NIR Threshold (stateless spike = [I > v_threshold])
 };
 const char* to_string(NeuronModel m);
 bool is_spiking(NeuronModel m);  // IF, LIF, CubaLIF, Threshold
