@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Outputs must not depend on the number of worker processes: the DVS network
+# (one 200-step sample, and 6 samples x 20 steps of randomly scaled frames) run
+# with -j 1, 2 and 3 gives byte-identical run.json, CSVs and spike traces.
+# perf.json is excluded (wall time), and so is run.json's "command" line, which
+# records the -j flag itself so that the run can be reproduced.
+# usage: determinism.sh NMSIM SHARED_DIR
+set -euo pipefail
+NMSIM=$1
+SHARED=$2
+PY=/usr/bin/python3
+DVS=$SHARED/external/sanafe-dvs
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+"$PY" - "$DVS/input_frame.npy" "$TMP" <<'PYEOF'
+import sys, numpy as np
+f = np.load(sys.argv[1]).astype(np.float32)          # [1, 32, 32]
+np.save(f"{sys.argv[2]}/single.npy", np.repeat(f[None], 200, axis=0))
+rng = np.random.default_rng(20240601)                 # fixed seed: same input every run
+scale = rng.uniform(0.5, 1.5, size=(6, 20, 1, 1, 1))
+np.save(f"{sys.argv[2]}/multi.npy", (f[None, None] * scale).astype(np.float32))
+PYEOF
+
+fails=0
+for input in single multi; do
+  for j in 1 2 3; do
+    # Same relative --out in a directory of its own, so only "-j N" differs in "command".
+    mkdir -p "$TMP/$input.j$j"
+    (cd "$TMP/$input.j$j" && "$NMSIM" run --model "$DVS/dvs_gesture.nir" --input "$TMP/$input.npy" \
+      --dt 1 --layer-delay 1 --set chip.core.axons=16384 --record v,spikes -j "$j" --out run -q >/dev/null)
+    sed '/^ *"command": /d' "$TMP/$input.j$j/run/run.json" >"$TMP/$input.j$j/run/run.nocommand.json"
+  done
+  echo "$input input: comparing -j 2 and -j 3 against -j 1"
+  ref=$TMP/$input.j1/run
+  files=$(cd "$ref" && ls run.nocommand.json ./*.csv traces/*.npy | sed 's#^\./##')
+  for j in 2 3; do
+    for f in $files; do
+      if ! cmp -s "$ref/$f" "$TMP/$input.j$j/run/$f"; then
+        echo "  FAIL: $f differs between -j 1 and -j $j"
+        fails=$((fails + 1))
+      fi
+    done
+    # The "command" line is the only line removed.
+    if [ "$(diff "$ref/run.json" "$TMP/$input.j$j/run/run.json" | grep -c '^[<>]')" -ne 2 ]; then
+      echo "  FAIL: run.json differs beyond the command line (-j $j)"
+      fails=$((fails + 1))
+    fi
+  done
+  echo "  compared: run.json (without command) $(echo "$files" | grep -v json | tr '\n' ' ')"
+done
+# Sanity: the runs did real work and the job count was honoured.
+"$PY" - "$TMP" <<'PYEOF'
+import json, sys
+t = sys.argv[1]
+for inp in ("single", "multi"):
+    r = json.load(open(f"{t}/{inp}.j1/run/run.json"))
+    assert r["summary"]["snn"]["spikes"] > 0 and r["summary"]["snn"]["synops"] > 0
+# 6 samples are enough to keep 3 workers busy.
+for j in (1, 2, 3):
+    assert json.load(open(f"{t}/multi.j{j}/run/perf.json"))["jobs"] == j
+PYEOF
+if [ "$fails" -ne 0 ]; then echo "determinism: $fails difference(s)"; exit 1; fi
+echo "determinism: pass"
