@@ -6,7 +6,7 @@
 # records the -j flag itself so that the run can be reproduced.
 # usage: determinism.sh NMSIM SHARED_DIR
 set -euo pipefail
-NMSIM=$1
+NMSIM=$(realpath "$1")   # absolute: the runs below cd into their own directories
 SHARED=$2
 PY=/usr/bin/python3
 DVS=$SHARED/external/sanafe-dvs
