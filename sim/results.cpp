@@ -179,14 +179,6 @@ void TraceFiles::write_step(ChipRun& chip, int64_t sample, int t) {
 
 // ------------------------------------------------------------------ outputs
 
-namespace {
-
-struct CoreFigures {
-  double busy_s = 0, energy_j = 0;
-  uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
-  std::map<std::string, uint64_t> counts;
-};
-
 CoreFigures core_figures(const CoreCounters& c, const ChipParams& chip, const EnergyTable& table) {
   CoreFigures f;
   const auto& p = chip.core.pipeline;
@@ -194,8 +186,6 @@ CoreFigures core_figures(const CoreCounters& c, const ChipParams& chip, const En
              c.updates_active * p.neuron_update_active_latency_s +
              c.updates_inactive * p.neuron_update_inactive_latency_s;
   const uint64_t state_bytes = (chip.core.state_bits + 7) / 8;
-  // Every synaptic op reads one weight; every neuron update reads the neuron's
-  // state and an active one writes it back.
   f.sram_read_bytes = ((c.synops + c.input_synops) * chip.core.weight_bits + 7) / 8 +
                       (c.updates_active + c.updates_inactive) * state_bytes;
   f.sram_write_bytes = c.updates_active * state_bytes;
@@ -211,6 +201,8 @@ CoreFigures core_figures(const CoreCounters& c, const ChipParams& chip, const En
   f.energy_j = EnergyTable::total(table.breakdown(f.counts));
   return f;
 }
+
+namespace {
 
 void write_csv(const fs::path& p, const ojson& rows) {
   std::ofstream os(p);

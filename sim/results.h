@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,17 @@ struct ShardResult {
   void load(const std::filesystem::path& p);
   static ShardResult merge(const std::vector<ShardResult>& shards);  // in sample order
 };
+
+// A core's derived figures: its counters priced by the chip's energy table.
+// Busy time is every action times its pipeline latency; every synaptic op
+// reads one weight, every neuron update reads the neuron's state and an
+// active one writes it back.
+struct CoreFigures {
+  double busy_s = 0, energy_j = 0;
+  uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
+  std::map<std::string, uint64_t> counts;  // energy action -> count
+};
+CoreFigures core_figures(const CoreCounters& c, const ChipParams& chip, const EnergyTable& table);
 
 // Pre-sized .npy files ([N, T, *shape] per population) that shard processes
 // fill in place at their samples' offsets.
