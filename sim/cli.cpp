@@ -1,5 +1,7 @@
 // The nmsim command line: run, map, inspect, report.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -85,6 +87,43 @@ void inspect(const std::string& model, bool as_json) {
   }
   std::cout << "total: " << neurons << " neurons, " << synapses << " synapses, " << macs
             << " MACs per timestep, " << params << " parameters\n";
+}
+
+// Engineering notation for the summary table: 1.23e-6, "J" -> "1.23 uJ".
+std::string eng(double v, const char* unit) {
+  static const char* prefixes[] = {"f", "p", "n", "u", "m", "", "k", "M", "G"};
+  if (v == 0) return std::string("0 ") + unit;
+  int e = static_cast<int>(std::floor(std::log10(std::fabs(v)) / 3));
+  e = std::clamp(e, -5, 3);
+  std::ostringstream os;
+  os << std::setprecision(3) << v / std::pow(1000.0, e) << " " << prefixes[e + 5] << unit;
+  return os.str();
+}
+
+void print_summary(const std::string& dir) {
+  std::ifstream is(fs::path(dir) / "run.json");
+  const auto j = nlohmann::json::parse(is);
+  const auto& s = j["summary"];
+  auto acc = [](const nlohmann::json& a) {
+    if (!a.is_number()) return std::string("-");
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(2) << 100.0 * a.get<double>() << " %";
+    return os.str();
+  };
+  std::cout << std::left << std::setw(28) << "" << std::setw(12) << "accuracy" << std::setw(20)
+            << "energy/inference" << "latency/inference\n";
+  std::cout << std::setw(28) << ("SNN on " + j["config"]["name"].get<std::string>())
+            << std::setw(12) << acc(s["snn"]["accuracy"]) << std::setw(20)
+            << eng(s["snn"]["energy_j_per_sample"].get<double>(), "J")
+            << eng(s["snn"]["latency_s_per_sample"].get<double>(), "s") << "\n";
+  std::cout << std::setw(28) << ("ANN on " + j["ann_config"]["name"].get<std::string>())
+            << std::setw(12) << acc(s["ann"]["accuracy"]) << std::setw(20)
+            << eng(s["ann"]["energy_j_per_sample"].get<double>(), "J")
+            << eng(s["ann"]["latency_s_per_sample"].get<double>(), "s") << "\n";
+  std::cout << std::setw(28) << "SNN, paper convention" << std::setw(12) << "" << std::setw(20)
+            << eng(s["paper_convention"]["snn_energy_j_per_sample"].get<double>(), "J") << "\n";
+  std::cout << std::setw(28) << "ANN, paper convention" << std::setw(12) << "" << std::setw(20)
+            << eng(s["paper_convention"]["ann_energy_j_per_sample"].get<double>(), "J") << "\n";
 }
 
 int report(const std::string& dir) {
@@ -185,6 +224,7 @@ int nmsim_main(int argc, char** argv) {
       for (std::string item; std::getline(ss, item, ',');)
         if (!item.empty()) ro.record.push_back(item);
       run_simulation(ro);
+      if (!ro.quiet) print_summary(ro.out);
       std::cout << ro.out << "\n";
       if (ro.report) return report(ro.out);
       return 0;
