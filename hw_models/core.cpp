@@ -59,8 +59,7 @@ void MeshNoc::b_transport(int /*port*/, tlm::tlm_generic_payload& trans, sc_time
 Core::Core(sc_core::sc_module_name name, CoreId id, const Network& net, const Mapping& mapping,
            const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay)
     : sc_module(name), out("out"), in("in"), id_(id), net_(net), mapping_(mapping),
-      model_(net, mapping.slices[idx(id)].pop, mapping.slices[idx(id)].begin,
-             mapping.slices[idx(id)].end, dyn, timing),
+      model_(net, mapping.slices[idx(id)].pop, mapping.slices[idx(id)].neurons, dyn, timing),
       layer_delay_(layer_delay), outbox_slot_(mapping.slices.size(), -1) {
   in.register_b_transport(this, &Core::b_transport);
 }
@@ -79,7 +78,7 @@ void Core::update_and_send() {
   now_s_ += model_.update(fired_);
   if (fired_.empty()) return;
   const CorePlace& here = mapping_.places[idx(id_)];
-  const int64_t begin = model_.begin();
+  const std::vector<uint32_t>& index = model_.index();
   for (const RouteTable& rt : mapping_.routes[idx(id_)]) {
     const bool next_step = net_.projs[rt.proj].delay > 0 || layer_delay_ > 0;
     size_t used = 0;
@@ -96,7 +95,7 @@ void Core::update_and_send() {
           b.pre.clear();
           outbox_slot_[d] = static_cast<int32_t>(used++);
         }
-        outbox_[outbox_slot_[d]].pre.push_back(static_cast<uint32_t>(begin + i));
+        outbox_[outbox_slot_[d]].pre.push_back(index[i]);
       }
     }
     // Send in destination order so the run does not depend on firing order.

@@ -3,11 +3,41 @@
 #include <algorithm>
 
 namespace nmsim {
+namespace {
 
-CoreModel::CoreModel(const Network& net, PopId pop, int64_t begin, int64_t end,
+// The neurons `index` of `pop` as a population of their own, so that one
+// NeuronGroup holds exactly the core's neurons.
+Population gather(const Population& pop, const std::vector<uint32_t>& index) {
+  Population g;
+  g.name = pop.name;
+  g.model = pop.model;
+  g.size = static_cast<int64_t>(index.size());
+  g.shape = {g.size};
+  auto pick = [&](const std::vector<float>& v) {
+    std::vector<float> out;
+    if (v.empty()) return out;
+    out.reserve(index.size());
+    for (uint32_t i : index) out.push_back(v[i]);
+    return out;
+  };
+  const NeuronParams& p = pop.params;
+  g.params = {pick(p.tau),     pick(p.tau_mem), pick(p.tau_syn),     pick(p.r),
+              pick(p.v_leak),  pick(p.v_threshold), pick(p.v_reset), pick(p.w_in)};
+  return g;
+}
+
+}  // namespace
+
+CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
                      const DynamicsOptions& dyn, const CoreTiming& timing)
-    : pop_(pop), neurons_(net.pop(pop), begin, end, dyn), timing_(timing) {
-  const int64_t n = end - begin;
+    : pop_(pop),
+      index_(std::move(index)),
+      neurons_(gather(net.pop(pop), index_), 0, static_cast<int64_t>(index_.size()), dyn),
+      timing_(timing) {
+  const int64_t n = static_cast<int64_t>(index_.size());
+  // Population index -> local index, -1 for neurons of other cores.
+  std::vector<int32_t> local(net.pop(pop).size, -1);
+  for (int64_t k = 0; k < n; ++k) local[index_[k]] = static_cast<int32_t>(k);
   bias_.assign(n, 0.0f);
   for (uint32_t j : net.incoming(pop)) {
     const Projection& p = net.projs[j];
@@ -18,9 +48,9 @@ CoreModel::CoreModel(const Network& net, PopId pop, int64_t begin, int64_t end,
     t.row_ptr.push_back(0);
     for (size_t i = 0; i < n_pre; ++i) {
       for (uint64_t k = p.row_ptr[i]; k < p.row_ptr[i + 1]; ++k) {
-        const int64_t post = p.synapses[k].post;
-        if (post >= begin && post < end) {
-          t.post.push_back(static_cast<uint32_t>(post - begin));
+        const int32_t post = local[p.synapses[k].post];
+        if (post >= 0) {
+          t.post.push_back(static_cast<uint32_t>(post));
           t.weight.push_back(p.synapses[k].weight);
         }
       }
@@ -28,7 +58,7 @@ CoreModel::CoreModel(const Network& net, PopId pop, int64_t begin, int64_t end,
     }
     synapse_count_ += t.post.size();
     if (!p.bias.empty())
-      for (int64_t k = 0; k < n; ++k) bias_[k] += p.bias[begin + k];
+      for (int64_t k = 0; k < n; ++k) bias_[k] += p.bias[index_[k]];
     if (net.pop(p.src).model == NeuronModel::Input) input_tables_.push_back(in_.size());
     in_.push_back(std::move(t));
   }

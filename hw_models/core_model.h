@@ -25,12 +25,13 @@ struct CoreTiming {
 
 class CoreModel {
  public:
-  // Neurons [begin, end) of population `pop`.
-  CoreModel(const Network& net, PopId pop, int64_t begin, int64_t end, const DynamicsOptions& dyn,
+  // The neurons `index` (population indices, in local order) of `pop`.
+  CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index, const DynamicsOptions& dyn,
             const CoreTiming& timing);
 
   PopId pop() const { return pop_; }
-  int64_t begin() const { return neurons_.begin(); }
+  // Population index of local neuron i.
+  const std::vector<uint32_t>& index() const { return index_; }
   int64_t size() const { return neurons_.size(); }
   const NeuronGroup& neurons() const { return neurons_; }
   uint64_t synapses() const { return synapse_count_; }
@@ -61,6 +62,7 @@ class CoreModel {
   const LocalSynapses* table(uint32_t proj) const;
 
   PopId pop_;
+  std::vector<uint32_t> index_;
   NeuronGroup neurons_;
   CoreTiming timing_;
   std::vector<LocalSynapses> in_;  // one per incoming projection

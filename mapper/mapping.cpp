@@ -36,28 +36,46 @@ std::string with_commas(uint64_t v) {
   return s;
 }
 
-// Splits one population into slices greedily: a neuron joins the current slice
-// unless that would exceed a core's neurons, synapse memory or axons.
-void slice_population(const Network& net, PopId pop, const CoreLimits& lim,
-                      std::vector<Slice>& out) {
-  const Population& P = net.pop(pop);
-  const auto in = net.incoming(pop);
-  std::vector<Transposed> tr;
-  std::vector<uint64_t> axon_base;  // distinct axon ids per (projection, pre)
-  uint64_t total_pre = 0;
-  for (uint32_t j : in) {
-    tr.push_back(transpose(net.projs[j], P.size));
-    axon_base.push_back(total_pre);
-    total_pre += net.projs[j].row_ptr.size() - 1;
+// Neuron indices of `pop` in the given order.
+std::vector<uint32_t> neuron_order(const Population& pop, SliceOrder order) {
+  std::vector<uint32_t> idxs(pop.size);
+  if (order == SliceOrder::ChannelMajor || pop.shape.size() != 3) {
+    for (int64_t i = 0; i < pop.size; ++i) idxs[i] = static_cast<uint32_t>(i);
+    return idxs;
   }
+  const int64_t C = pop.shape[0], HW = pop.shape[1] * pop.shape[2];
+  size_t k = 0;
+  for (int64_t p = 0; p < HW; ++p)
+    for (int64_t c = 0; c < C; ++c) idxs[k++] = static_cast<uint32_t>(c * HW + p);
+  return idxs;
+}
+
+// Splits one population, taken in `order`, into slices greedily: a neuron
+// joins the current slice unless that would exceed a core's neurons, synapse
+// memory or axons.
+std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder order,
+                                    const std::vector<Transposed>& tr,
+                                    const std::vector<uint64_t>& axon_base, uint64_t total_pre,
+                                    const CoreLimits& lim) {
+  const Population& P = net.pop(pop);
   std::vector<int64_t> seen(total_pre, -1);  // slice number that last counted this axon
   const uint64_t syn_cap = static_cast<uint64_t>(lim.synapse_memory_bytes) * 8 / lim.weight_bits;
-
-  Slice cur{pop, 0, 0, 0, 0};
+  const uint64_t axon_cap = static_cast<uint64_t>(lim.axons);
+  std::vector<Slice> out;
+  Slice cur{pop, {}, 0, 0, order};
   int64_t slice_no = 0;
-  for (int64_t n = 0; n < P.size; ++n) {
+  for (uint32_t n : neuron_order(P, order)) {
     uint64_t syn = 0;
     for (const auto& t : tr) syn += t.col_ptr[n + 1] - t.col_ptr[n];
+    if (syn > syn_cap) {
+      throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
+                       with_commas(syn) + " incoming synapses (" +
+                       with_commas(syn * lim.weight_bits / 8) + " bytes at " +
+                       std::to_string(lim.weight_bits) + "-bit weights) but a core holds " +
+                       with_commas(lim.synapse_memory_bytes) +
+                       " bytes (chip.core.synapse_memory_bytes)");
+    }
+    // The neuron's presynaptic axons not yet counted in slice `slice`.
     auto new_axons = [&](int64_t slice) {
       uint64_t a = 0;
       for (size_t k = 0; k < tr.size(); ++k)
@@ -70,44 +88,54 @@ void slice_population(const Network& net, PopId pop, const CoreLimits& lim,
         }
       return a;
     };
-    if (syn > syn_cap) {
-      throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
-                       with_commas(syn) + " incoming synapses (" +
-                       with_commas(syn * lim.weight_bits / 8) + " bytes at " +
-                       std::to_string(lim.weight_bits) + "-bit weights) but a core holds " +
-                       with_commas(lim.synapse_memory_bytes) +
-                       " bytes (chip.core.synapse_memory_bytes)");
-    }
-    // Tentatively count the neuron's axons in the current slice; if any limit
-    // breaks, close the slice and count them again in a fresh one.
-    const uint64_t a = new_axons(slice_no);
+    uint64_t a = new_axons(slice_no);
     const bool fits = cur.size() + 1 <= lim.neurons && cur.synapses + syn <= syn_cap &&
-                      cur.axons + a <= static_cast<uint64_t>(lim.axons);
+                      cur.axons + a <= axon_cap;
     if (!fits && cur.size() > 0) {
-      out.push_back(cur);
+      out.push_back(std::move(cur));
       ++slice_no;
-      cur = Slice{pop, n, n, 0, 0};
-      const uint64_t a2 = new_axons(slice_no);
-      if (a2 > static_cast<uint64_t>(lim.axons)) {
-        throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
-                         with_commas(a2) + " distinct inputs but a core accepts " +
-                         with_commas(lim.axons) + " axons (chip.core.axons)");
-      }
-      cur.axons = a2;
-    } else if (!fits) {
+      cur = Slice{pop, {}, 0, 0, order};
+      a = new_axons(slice_no);
+    }
+    if (a > axon_cap) {
       throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
                        with_commas(a) + " distinct inputs but a core accepts " +
                        with_commas(lim.axons) + " axons (chip.core.axons)");
-    } else {
-      cur.axons += a;
     }
-    cur.end = n + 1;
+    cur.neurons.push_back(n);
+    cur.axons += a;
     cur.synapses += syn;
   }
-  if (cur.size() > 0) out.push_back(cur);
+  if (cur.size() > 0) out.push_back(std::move(cur));
+  return out;
+}
+
+// The slicing of `pop` that needs the fewest cores.
+std::vector<Slice> best_slicing(const Network& net, PopId pop, const CoreLimits& lim) {
+  const Population& P = net.pop(pop);
+  std::vector<Transposed> tr;
+  std::vector<uint64_t> axon_base;  // distinct axon ids per (projection, pre)
+  uint64_t total_pre = 0;
+  for (uint32_t j : net.incoming(pop)) {
+    tr.push_back(transpose(net.projs[j], P.size));
+    axon_base.push_back(total_pre);
+    total_pre += net.projs[j].row_ptr.size() - 1;
+  }
+  std::vector<Slice> best =
+      slice_population(net, pop, SliceOrder::ChannelMajor, tr, axon_base, total_pre, lim);
+  if (P.shape.size() == 3 && P.shape[0] > 1 && best.size() > 1) {
+    std::vector<Slice> alt =
+        slice_population(net, pop, SliceOrder::PositionMajor, tr, axon_base, total_pre, lim);
+    if (alt.size() < best.size()) best = std::move(alt);
+  }
+  return best;
 }
 
 }  // namespace
+
+const char* to_string(SliceOrder o) {
+  return o == SliceOrder::ChannelMajor ? "channel_major" : "position_major";
+}
 
 int64_t Mapping::synapse_bytes(CoreId c, int weight_bits) const {
   return static_cast<int64_t>((slices[idx(c)].synapses * weight_bits + 7) / 8);
@@ -132,14 +160,14 @@ Mapping map_network(const Network& net, const CoreLimits& lim) {
   m.pop_cores.resize(net.pops.size());
   for (PopId p : net.order) {
     if (net.pop(p).model == NeuronModel::Input) continue;
-    const size_t first = m.slices.size();
-    slice_population(net, p, lim, m.slices);
-    for (size_t c = first; c < m.slices.size(); ++c)
-      m.pop_cores[idx(p)].push_back(static_cast<CoreId>(c));
+    for (Slice& s : best_slicing(net, p, lim)) {
+      m.pop_cores[idx(p)].push_back(static_cast<CoreId>(m.slices.size()));
+      m.slices.push_back(std::move(s));
+    }
   }
   if (static_cast<int64_t>(m.slices.size()) > lim.total_cores()) {
     std::ostringstream os;
-    os << "network needs " << m.slices.size() << " cores but chip '" << lim.chip_name << "' has "
+    os << net.source << ": network needs " << m.slices.size() << " cores but chip '" << lim.chip_name << "' has "
        << lim.total_cores() << " (" << lim.mesh_width << "x" << lim.mesh_height << " tiles x "
        << lim.cores_per_tile << " cores); per layer:";
     for (PopId p : net.order)
@@ -163,12 +191,12 @@ Mapping map_network(const Network& net, const CoreLimits& lim) {
       const auto& dcores = m.pop_cores[idx(pr.dst)];
       owner.assign(net.pop(pr.dst).size, 0);
       for (CoreId d : dcores)
-        for (int64_t k = m.slices[idx(d)].begin; k < m.slices[idx(d)].end; ++k) owner[k] = idx(d);
+        for (uint32_t k : m.slices[idx(d)].neurons) owner[k] = idx(d);
       RouteTable rt;
       rt.proj = j;
       rt.row_ptr.push_back(0);
       std::vector<uint32_t> ds;
-      for (int64_t n = s.begin; n < s.end; ++n) {
+      for (uint32_t n : s.neurons) {
         ds.clear();
         for (uint64_t k = pr.row_ptr[n]; k < pr.row_ptr[n + 1]; ++k)
           ds.push_back(owner[pr.synapses[k].post]);
@@ -208,7 +236,15 @@ void write_mapping_yaml(const Mapping& m, const Network& net, const CoreLimits& 
     dst.erase(std::unique(dst.begin(), dst.end()), dst.end());
     os << "    - {id: " << c << ", tile: " << m.places[c].tile << ", x: " << m.places[c].x
        << ", y: " << m.places[c].y << ", layer: " << net.pop(s.pop).name
-       << ", neurons: [" << s.begin << ", " << s.end << "], synapses: " << s.synapses
+       << ", order: " << to_string(s.order) << ", neurons: [";
+    // Neurons as [first, last] runs of consecutive indices.
+    for (size_t k = 0; k < s.neurons.size();) {
+      size_t e = k;
+      while (e + 1 < s.neurons.size() && s.neurons[e + 1] == s.neurons[e] + 1) ++e;
+      os << (k ? ", " : "") << "[" << s.neurons[k] << ", " << s.neurons[e] << "]";
+      k = e + 1;
+    }
+    os << "], count: " << s.size() << ", synapses: " << s.synapses
        << ", synapse_bytes: " << m.synapse_bytes(static_cast<CoreId>(c), lim.weight_bits)
        << ", axons: " << s.axons << ", routes_to: [";
     for (size_t k = 0; k < dst.size(); ++k) os << (k ? ", " : "") << dst[k];

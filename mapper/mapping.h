@@ -1,9 +1,15 @@
-// Mapper v1: splits every population into contiguous slices that fit one core,
-// places the slices on the core mesh in network order (one slice per core),
-// and builds the routing tables (which cores each neuron's spikes go to).
+// Mapper v1: splits every population into slices that fit one core, places
+// the slices on the core mesh in network order (one slice per core), and
+// builds the routing tables (which cores each neuron's spikes go to).
+//
+// A slice is a run of consecutive neurons in one of two orders, whichever
+// needs fewer cores for that layer: C order (channel-major: a core holds whole
+// feature maps) or, for [C, H, W] layers, position-major (a core holds all
+// channels of a band of rows). Conv layers usually need the second: a core's
+// input axons then cover a band of the input instead of all of it.
 //
 // Example: a 25,088-neuron layer on 1,024-neuron cores with room for the
-// synapses becomes 25 slices on cores 0..24; cores 0..3 sit in tile (0,0).
+// synapses and axons becomes 25 slices on cores 0..24; cores 0..3 sit in tile (0,0).
 #pragma once
 
 #include <cstdint>
@@ -31,12 +37,16 @@ struct CoreLimits {
   int64_t total_cores() const { return int64_t{mesh_width} * mesh_height * cores_per_tile; }
 };
 
+enum class SliceOrder : uint8_t { ChannelMajor, PositionMajor };
+const char* to_string(SliceOrder o);
+
 struct Slice {
   PopId pop{};
-  int64_t begin = 0, end = 0;  // neurons [begin, end) of the population
-  uint64_t synapses = 0;       // incoming synapses stored in this core
-  uint64_t axons = 0;          // distinct presynaptic neurons (per projection) feeding it
-  int64_t size() const { return end - begin; }
+  std::vector<uint32_t> neurons;  // population indices held by the core, local order
+  uint64_t synapses = 0;          // incoming synapses stored in this core
+  uint64_t axons = 0;             // distinct presynaptic neurons (per projection) feeding it
+  SliceOrder order = SliceOrder::ChannelMajor;
+  int64_t size() const { return static_cast<int64_t>(neurons.size()); }
 };
 
 struct CorePlace {
@@ -44,8 +54,8 @@ struct CorePlace {
   int tile = 0;      // tile index (row-major)
 };
 
-// Per outgoing projection of a source core: for every presynaptic neuron of the
-// slice, the destination cores its spikes must reach (CSR over local neurons).
+// Per outgoing projection of a source core: for every neuron of the slice (in
+// local order), the destination cores its spikes must reach.
 struct RouteTable {
   uint32_t proj = 0;
   std::vector<uint32_t> row_ptr;  // size slice.size()+1

@@ -157,18 +157,17 @@ void TraceFiles::finish() {
 }
 
 void TraceFiles::write_step(ChipRun& chip, int64_t sample, int t) {
-  const Mapping* unused = nullptr;
-  (void)unused;
   for (const File& f : files_) {
     buf_.assign(f.per_step, 0);
     for (auto& core : chip.cores()) {
       const CoreModel& m = core->model();
       if (m.pop() != f.pop) continue;
+      const auto& index = m.index();
       if (f.spikes) {
-        for (uint32_t i : core->fired()) buf_[m.begin() + i] = 1;
+        for (uint32_t i : core->fired()) buf_[index[i]] = 1;
       } else {
         const auto v = m.neurons().v();
-        std::memcpy(buf_.data() + m.begin() * 4, v.data(), v.size() * 4);
+        for (size_t i = 0; i < v.size(); ++i) std::memcpy(buf_.data() + index[i] * 4, &v[i], 4);
       }
     }
     const int64_t off = f.header + (sample * timesteps_ + t) * f.per_step;
@@ -422,7 +421,7 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
     cj["y"] = mapping.places[c].y;
     cj["tile"] = mapping.places[c].tile;
     cj["layer"] = net.pop(s.pop).name;
-    cj["neuron_begin"] = s.begin;
+    cj["order"] = to_string(s.order);
     cj["neurons"] = s.size();
     cj["synapses"] = s.synapses;
     cj["synapse_bytes"] = mapping.synapse_bytes(static_cast<CoreId>(c), chip.core.weight_bits);

@@ -55,12 +55,12 @@ void run_shard(const Network& net, const Mapping& mapping, const ChipSpec& spec,
     float* sum = r.output_sum.data() + local * out_pop.size;
     for (CoreId c : out_cores) {
       Core& core = *cores[idx(c)];
-      const int64_t b = core.model().begin();
+      const auto& index = core.model().index();
       if (out_spiking) {
-        for (uint32_t i : core.fired()) sum[b + i] += 1.0f;
+        for (uint32_t i : core.fired()) sum[index[i]] += 1.0f;
       } else {
         const auto v = core.model().neurons().v();
-        for (size_t i = 0; i < v.size(); ++i) sum[b + i] += v[i];
+        for (size_t i = 0; i < v.size(); ++i) sum[index[i]] += v[i];
       }
     }
     // Per-timestep totals: differences of the cores' counters.

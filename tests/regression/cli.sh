@@ -101,8 +101,8 @@ print(f"  recomputed from weights: {want}")
 assert got == want, got
 PYEOF
 
-echo "nmsim map --model dvs_gesture.nir --set chip.core.axons=16384 --out m.yaml"
-"$NMSIM" map --model "$DVS/dvs_gesture.nir" --set chip.core.axons=16384 --out "$TMP/m.yaml" 2>/dev/null
+echo "nmsim map --model dvs_gesture.nir --out m.yaml"
+"$NMSIM" map --model "$DVS/dvs_gesture.nir" --out "$TMP/m.yaml" 2>/dev/null
 map_cores=$(sed -n 's/^ *cores_used: *\([0-9]*\).*/\1/p' "$TMP/m.yaml")
 [ -n "$map_cores" ] || fail "m.yaml has no cores_used:"
 echo "  cores_used: $map_cores"
@@ -114,7 +114,7 @@ f = np.load(sys.argv[1]).astype(np.float32)
 np.save(sys.argv[2], np.stack([np.repeat(f[None], 10, 0), np.repeat(0.5 * f[None], 10, 0)]))
 PYEOF
 "$NMSIM" run --model "$DVS/dvs_gesture.nir" --input "$TMP/x.npy" --dt 1 \
-  --set chip.core.axons=16384 --out "$TMP/run" -q >/dev/null
+  --out "$TMP/run" -q >/dev/null
 "$PY" "$HERE/run_dir_check.py" "$OUTPUT_MD" "$TMP/run" || fails=$((fails + 1))
 run_cores=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["snn"]["cores_used"])' "$TMP/run/run.json")
 [ "$run_cores" = "$map_cores" ] || fail "map says $map_cores cores, the run used $run_cores"

@@ -28,7 +28,7 @@ for input in single multi; do
     # Same relative --out in a directory of its own, so only "-j N" differs in "command".
     mkdir -p "$TMP/$input.j$j"
     (cd "$TMP/$input.j$j" && "$NMSIM" run --model "$DVS/dvs_gesture.nir" --input "$TMP/$input.npy" \
-      --dt 1 --layer-delay 1 --set chip.core.axons=16384 --record v,spikes -j "$j" --out run -q >/dev/null)
+      --dt 1 --layer-delay 1 --record v,spikes -j "$j" --out run -q >/dev/null)
     sed '/^ *"command": /d' "$TMP/$input.j$j/run/run.json" >"$TMP/$input.j$j/run/run.nocommand.json"
   done
   echo "$input input: comparing -j 2 and -j 3 against -j 1"

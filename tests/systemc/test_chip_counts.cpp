@@ -142,7 +142,7 @@ TEST(ChipCounts, DelayedDeliveryArrivesOneStepLater) {
 
 TEST(ChipCounts, DvsGestureConservesSpikesAndPackets) {
   const Network net = read_nir(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/dvs_gesture.nir");
-  const ChipParams loihi = load_chip(preset_path("loihi"), {"chip.core.axons=16384"});
+  const ChipParams loihi = load_chip(preset_path("loihi"));
   const ChipSpec spec = chip_spec(loihi);
   const Mapping m = map_network(net, spec.limits);
   const NpyArray frame = read_npy(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/input_frame.npy");
