@@ -7,6 +7,7 @@ measured is recomputed here. `nmsim report DIR` calls this script.
 """
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -43,6 +44,15 @@ def title_of(run):
     return f"nmsim report — {_basename(run.get('model'))} on {_basename(run.get('hw'))}"
 
 
+def perf_wall_s(directory):
+    """Wall time from perf.json, kept apart from run.json because it varies."""
+    try:
+        with open(os.path.join(directory, "perf.json")) as f:
+            return json.load(f).get("wall_s")
+    except (OSError, ValueError):
+        return None
+
+
 def header(run):
     opts = run.get("options", default={}) or {}
     lines = [f"run directory: {run.dir}"]
@@ -53,7 +63,7 @@ def header(run):
         lines.append("options: " + ", ".join(f"{k}={v}" for k, v in opts.items()))
     if run.get("command"):
         lines.append(f"command: {run.get('command')}")
-    version, wall = run.get("nmsim_version"), run.get("wall_s")
+    version, wall = run.get("nmsim_version"), perf_wall_s(run.dir)
     lines.append(f"nmsim {version or '?'}, wall time {units.time(wall)}")
     return [page.heading(title_of(run), 1), page.meta(lines)]
 

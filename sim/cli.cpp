@@ -130,9 +130,7 @@ int report(const std::string& dir) {
   const std::string script = std::string(NMSIM_SOURCE_DIR) + "/reports/make_report.py";
   const std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir + "'";
   const int rc = std::system(cmd.c_str());
-  if (rc != 0) return 1;
-  std::cout << fs::path(dir) / "report.html" << "\n";
-  return 0;
+  return rc == 0 ? 0 : 1;
 }
 
 }  // namespace

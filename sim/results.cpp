@@ -339,10 +339,15 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
                                 : ojson(nullptr);
   annj["energy_j_per_sample"] = ann_result.total.energy_total_j();
   annj["latency_s_per_sample"] = ann_result.total.latency_s;
-  annj["macs"] = ann_result.total.macs;
-  annj["sram_read_bytes"] = ann_result.total.sram_read_bytes;
-  annj["sram_write_bytes"] = ann_result.total.sram_write_bytes;
-  annj["dram_bytes"] = ann_result.total.dram_bytes();
+  // The ANN runs once per inference; like every count here, its counts are
+  // totals over the run's samples.
+  const auto n_u = static_cast<uint64_t>(N);
+  annj["energy_j"] = ann_result.total.energy_total_j() * static_cast<double>(N);
+  annj["macs"] = ann_result.total.macs * n_u;
+  annj["macs_per_sample"] = ann_result.total.macs;
+  annj["sram_read_bytes"] = ann_result.total.sram_read_bytes * n_u;
+  annj["sram_write_bytes"] = ann_result.total.sram_write_bytes * n_u;
+  annj["dram_bytes"] = ann_result.total.dram_bytes() * n_u;
   annj["weights_resident"] = ann_result.weights_resident;
   j["summary"] = {{"snn", snn},
                   {"ann", annj},
@@ -359,7 +364,7 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   for (const auto& [k, v] : breakdown) bj[k] = v;
   j["energy_breakdown_j"] = bj;
   ojson abj;
-  for (const auto& [k, v] : ann_result.total.energy_j) abj[k] = v;
+  for (const auto& [k, v] : ann_result.total.energy_j) abj[k] = v * static_cast<double>(N);
   j["ann_energy_breakdown_j"] = abj;
 
   // Layers: a population with the projections that feed it (their synops run
@@ -405,7 +410,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
                                                       : ojson(mean_of(pop.params.v_threshold));
     l["energy_j"] = le;
     l["energy_j_per_sample"] = le / N;
-    l["ann_macs"] = ann_macs;
+    l["ann_macs"] = ann_macs * static_cast<uint64_t>(N);
+    l["ann_energy_j"] = ann_e * static_cast<double>(N);
     l["ann_energy_j_per_sample"] = ann_e;
     layers.push_back(l);
   }
