@@ -39,7 +39,7 @@ ResetMode parse_reset(const std::string& r) {
 void run_shard(const Network& net, const Mapping& mapping, const ChipSpec& spec,
                const DynamicsOptions& dyn, const RunOptions& o, const InputSet& inputs,
                int64_t first, int64_t count, TraceFiles* traces, int64_t* progress,
-               ShardResult& r) {
+               bool report_progress, ShardResult& r) {
   ChipRun chip(net, mapping, spec, dyn, o.layer_delay);
   auto& cores = chip.cores();
   const int T = inputs.timesteps();
@@ -75,7 +75,12 @@ void run_shard(const Network& net, const Mapping& mapping, const ChipSpec& spec,
     }
     r.step_latency_s[local * T + ob.t] = ob.latency_s;
     if (traces != nullptr) traces->write_step(chip, ob.sample, ob.t);
-    if (ob.t == T - 1 && progress != nullptr) *progress = local + 1;
+    if (ob.t == T - 1 && progress != nullptr) {
+      *progress = local + 1;
+      // A single process reports its own progress (workers are watched by the parent).
+      if (report_progress && (local + 1) * 10 / count != local * 10 / count)
+        std::cerr << "nmsim: " << local + 1 << "/" << count << " samples\n";
+    }
   };
   chip.run(first, count, T, [&](int64_t s, int t) { return inputs.step(s, t); }, on_step);
   for (size_t c = 0; c < cores.size(); ++c) r.cores[c] = cores[c]->model().counters;
@@ -130,7 +135,8 @@ void run_simulation(const RunOptions& o) {
     return std::pair<int64_t, int64_t>{a, b - a};
   };
   if (jobs == 1) {
-    run_shard(net, mapping, spec, dyn, o, inputs, 0, n, traces.get(), progress, shards[0]);
+    run_shard(net, mapping, spec, dyn, o, inputs, 0, n, traces.get(), progress, !o.quiet,
+              shards[0]);
   } else {
     std::vector<pid_t> pids(jobs);
     for (int k = 0; k < jobs; ++k) {
@@ -141,7 +147,7 @@ void run_simulation(const RunOptions& o) {
         try {
           const auto [a, c] = range(k);
           ShardResult r;
-          run_shard(net, mapping, spec, dyn, o, inputs, a, c, traces.get(), progress + k, r);
+          run_shard(net, mapping, spec, dyn, o, inputs, a, c, traces.get(), progress + k, false, r);
           r.save(partial / ("shard_" + std::to_string(k) + ".bin"));
         } catch (const std::exception& e) {
           std::cerr << "nmsim: worker " << k << ": " << e.what() << "\n";
