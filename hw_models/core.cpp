@@ -4,8 +4,8 @@
 
 namespace nmsim {
 
-using sc_core::sc_time;
 using sc_core::SC_SEC;
+using sc_core::sc_time;
 
 namespace {
 enum Dir { kEast = 0, kWest = 1, kNorth = 2, kSouth = 3 };
@@ -13,8 +13,14 @@ enum Dir { kEast = 0, kWest = 1, kNorth = 2, kSouth = 3 };
 
 MeshNoc::MeshNoc(sc_core::sc_module_name name, const Mapping& mapping, int mesh_w, int mesh_h,
                  const NocTiming& p)
-    : sc_module(name), from_core("from_core"), to_core("to_core"), mapping_(mapping), w_(mesh_w),
-      h_(mesh_h), p_(p), link_free_s_(static_cast<size_t>(mesh_w) * mesh_h * 4, 0.0) {
+    : sc_module(name),
+      from_core("from_core"),
+      to_core("to_core"),
+      mapping_(mapping),
+      w_(mesh_w),
+      h_(mesh_h),
+      p_(p),
+      link_free_s_(static_cast<size_t>(mesh_w) * mesh_h * 4, 0.0) {
   from_core.register_b_transport(this, &MeshNoc::b_transport);
 }
 
@@ -33,10 +39,9 @@ void MeshNoc::b_transport(int /*port*/, tlm::tlm_generic_payload& trans, sc_time
   auto* batch = reinterpret_cast<SpikeBatch*>(trans.get_data_ptr());
   const CorePlace& a = mapping_.places[idx(batch->src)];
   const CorePlace& b = mapping_.places[idx(batch->dst)];
-  const double serial =
-      p_.link_bytes_per_s > 0
-          ? static_cast<double>(batch->pre.size()) * p_.packet_bytes / p_.link_bytes_per_s
-          : 0.0;
+  const double serial = p_.link_bytes_per_s > 0 ? static_cast<double>(batch->pre.size()) *
+                                                      p_.packet_bytes / p_.link_bytes_per_s
+                                                : 0.0;
   double t = delay.to_seconds() + p_.within_tile_s;
   // XY routing: along x first, then along y.
   int x = a.x, y = a.y;
@@ -58,9 +63,15 @@ void MeshNoc::b_transport(int /*port*/, tlm::tlm_generic_payload& trans, sc_time
 
 Core::Core(sc_core::sc_module_name name, CoreId id, const Network& net, const Mapping& mapping,
            const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay)
-    : sc_module(name), out("out"), in("in"), id_(id), net_(net), mapping_(mapping),
+    : sc_module(name),
+      out("out"),
+      in("in"),
+      id_(id),
+      net_(net),
+      mapping_(mapping),
       model_(net, mapping.slices[idx(id)].pop, mapping.slices[idx(id)].neurons, dyn, timing),
-      layer_delay_(layer_delay), outbox_slot_(mapping.slices.size(), -1) {
+      layer_delay_(layer_delay),
+      outbox_slot_(mapping.slices.size(), -1) {
   in.register_b_transport(this, &Core::b_transport);
 }
 

@@ -5,12 +5,13 @@
 // delay and never wait(): the sequencer synchronises once per timestep.
 #pragma once
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 #include "hw_models/core_model.h"
@@ -22,8 +23,8 @@ namespace nmsim {
 struct SpikeBatch {
   CoreId src{}, dst{};
   uint32_t proj = 0;
-  bool next_step = false;      // delivered into the next timestep's accumulators
-  std::vector<uint32_t> pre;   // firing presynaptic neurons (source-population indices)
+  bool next_step = false;     // delivered into the next timestep's accumulators
+  std::vector<uint32_t> pre;  // firing presynaptic neurons (source-population indices)
 };
 
 struct NocTiming {

@@ -21,8 +21,8 @@ Population gather(const Population& pop, const std::vector<uint32_t>& index) {
     return out;
   };
   const NeuronParams& p = pop.params;
-  g.params = {pick(p.tau),     pick(p.tau_mem), pick(p.tau_syn),     pick(p.r),
-              pick(p.v_leak),  pick(p.v_threshold), pick(p.v_reset), pick(p.w_in)};
+  g.params = {pick(p.tau),    pick(p.tau_mem),     pick(p.tau_syn), pick(p.r),
+              pick(p.v_leak), pick(p.v_threshold), pick(p.v_reset), pick(p.w_in)};
   return g;
 }
 

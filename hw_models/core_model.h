@@ -65,7 +65,7 @@ class CoreModel {
   std::vector<uint32_t> index_;
   NeuronGroup neurons_;
   CoreTiming timing_;
-  std::vector<LocalSynapses> in_;  // one per incoming projection
+  std::vector<LocalSynapses> in_;       // one per incoming projection
   std::vector<uint32_t> input_tables_;  // indices into in_ of projections from the Input
   std::vector<float> bias_;
   std::vector<float> acc_now_, acc_next_;  // dendrite accumulators: this step, next step

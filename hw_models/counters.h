@@ -13,14 +13,14 @@ struct CoreCounters {
   uint64_t input_synops = 0;    // graded (real-valued) input deliveries to synapses
   uint64_t updates_active = 0;  // neuron updates with input or state away from rest
   uint64_t updates_inactive = 0;
-  uint64_t spikes = 0;          // neurons of this core that fired
-  uint64_t packets_out = 0;     // spike messages: one per (firing neuron, destination core)
+  uint64_t spikes = 0;       // neurons of this core that fired
+  uint64_t packets_out = 0;  // spike messages: one per (firing neuron, destination core)
   uint64_t packets_in = 0;
-  uint64_t packets_local = 0;   // messages whose destination is in the same tile
-  uint64_t hops_ew = 0;         // tile-to-tile hops of the messages this core sent
+  uint64_t packets_local = 0;  // messages whose destination is in the same tile
+  uint64_t hops_ew = 0;        // tile-to-tile hops of the messages this core sent
   uint64_t hops_ns = 0;
   uint64_t transactions_out = 0;  // TLM transactions (all messages to one core in one step)
-  double busy_s = 0.0;          // time the core's pipeline was working
+  double busy_s = 0.0;            // time the core's pipeline was working
 
   CoreCounters& operator+=(const CoreCounters& o);
 };
@@ -49,8 +49,8 @@ inline constexpr std::array<CounterInfo, 11> kCoreCounterInfo{{
      &CoreCounters::packets_local},
     {"hops_ew", "hops", "east-west tile hops of sent messages", &CoreCounters::hops_ew},
     {"hops_ns", "hops", "north-south tile hops of sent messages", &CoreCounters::hops_ns},
-    {"transactions_out", "transactions", "TLM transactions sent (one per destination core per step)",
-     &CoreCounters::transactions_out},
+    {"transactions_out", "transactions",
+     "TLM transactions sent (one per destination core per step)", &CoreCounters::transactions_out},
 }};
 
 inline CoreCounters& CoreCounters::operator+=(const CoreCounters& o) {

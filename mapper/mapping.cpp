@@ -68,12 +68,11 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
     uint64_t syn = 0;
     for (const auto& t : tr) syn += t.col_ptr[n + 1] - t.col_ptr[n];
     if (syn > syn_cap) {
-      throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
-                       with_commas(syn) + " incoming synapses (" +
-                       with_commas(syn * lim.weight_bits / 8) + " bytes at " +
-                       std::to_string(lim.weight_bits) + "-bit weights) but a core holds " +
-                       with_commas(lim.synapse_memory_bytes) +
-                       " bytes (chip.core.synapse_memory_bytes)");
+      throw InputError(
+          "layer '" + P.name + "': neuron " + std::to_string(n) + " has " + with_commas(syn) +
+          " incoming synapses (" + with_commas(syn * lim.weight_bits / 8) + " bytes at " +
+          std::to_string(lim.weight_bits) + "-bit weights) but a core holds " +
+          with_commas(lim.synapse_memory_bytes) + " bytes (chip.core.synapse_memory_bytes)");
     }
     // The neuron's presynaptic axons not yet counted in slice `slice`.
     auto new_axons = [&](int64_t slice) {
@@ -89,8 +88,8 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
       return a;
     };
     uint64_t a = new_axons(slice_no);
-    const bool fits = cur.size() + 1 <= lim.neurons && cur.synapses + syn <= syn_cap &&
-                      cur.axons + a <= axon_cap;
+    const bool fits =
+        cur.size() + 1 <= lim.neurons && cur.synapses + syn <= syn_cap && cur.axons + a <= axon_cap;
     if (!fits && cur.size() > 0) {
       out.push_back(std::move(cur));
       ++slice_no;
@@ -167,9 +166,9 @@ Mapping map_network(const Network& net, const CoreLimits& lim) {
   }
   if (static_cast<int64_t>(m.slices.size()) > lim.total_cores()) {
     std::ostringstream os;
-    os << net.source << ": network needs " << m.slices.size() << " cores but chip '" << lim.chip_name << "' has "
-       << lim.total_cores() << " (" << lim.mesh_width << "x" << lim.mesh_height << " tiles x "
-       << lim.cores_per_tile << " cores); per layer:";
+    os << net.source << ": network needs " << m.slices.size() << " cores but chip '"
+       << lim.chip_name << "' has " << lim.total_cores() << " (" << lim.mesh_width << "x"
+       << lim.mesh_height << " tiles x " << lim.cores_per_tile << " cores); per layer:";
     for (PopId p : net.order)
       if (!m.pop_cores[idx(p)].empty())
         os << " " << net.pop(p).name << "=" << m.pop_cores[idx(p)].size();
@@ -221,8 +220,7 @@ void write_mapping_yaml(const Mapping& m, const Network& net, const CoreLimits& 
   for (PopId p : net.order) {
     const auto& cs = m.pop_cores[idx(p)];
     if (cs.empty()) continue;
-    os << "    - {name: " << net.pop(p).name << ", neurons: " << net.pop(p).size
-       << ", cores: [";
+    os << "    - {name: " << net.pop(p).name << ", neurons: " << net.pop(p).size << ", cores: [";
     for (size_t k = 0; k < cs.size(); ++k) os << (k ? ", " : "") << idx(cs[k]);
     os << "]}\n";
   }

@@ -63,8 +63,8 @@ struct RouteTable {
 };
 
 struct Mapping {
-  std::vector<Slice> slices;      // indexed by CoreId
-  std::vector<CorePlace> places;  // indexed by CoreId
+  std::vector<Slice> slices;                    // indexed by CoreId
+  std::vector<CorePlace> places;                // indexed by CoreId
   std::vector<std::vector<RouteTable>> routes;  // [core][k]
   std::vector<std::vector<CoreId>> pop_cores;   // [pop] -> cores holding it, in order
   int64_t synapse_bytes(CoreId c, int weight_bits) const;

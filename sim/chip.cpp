@@ -56,13 +56,13 @@ class Sequencer : public sc_core::sc_module {
 ChipRun::ChipRun(const Network& net, const Mapping& mapping, const ChipSpec& spec,
                  const DynamicsOptions& dyn, uint32_t layer_delay)
     : net_(net), mapping_(mapping), spec_(spec), layer_delay_(layer_delay) {
-  noc_ = std::make_unique<MeshNoc>("noc", mapping, spec.limits.mesh_width,
-                                   spec.limits.mesh_height, spec.noc);
+  noc_ = std::make_unique<MeshNoc>("noc", mapping, spec.limits.mesh_width, spec.limits.mesh_height,
+                                   spec.noc);
   std::set<int> tiles;
   for (size_t c = 0; c < mapping.slices.size(); ++c) {
     const auto id = static_cast<CoreId>(c);
-    cores_.push_back(std::make_unique<Core>(("core_" + std::to_string(c)).c_str(), id, net,
-                                            mapping, dyn, spec.timing, layer_delay));
+    cores_.push_back(std::make_unique<Core>(("core_" + std::to_string(c)).c_str(), id, net, mapping,
+                                            dyn, spec.timing, layer_delay));
     cores_.back()->out.bind(noc_->from_core);
     noc_->to_core.bind(cores_.back()->in);
     tiles.insert(mapping.places[c].tile);

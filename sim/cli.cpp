@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 
 // "--hw loihi" names a shipped preset; anything else is a path.
 std::string resolve_hw(const std::string& hw) {
-  if (hw.find('/') == std::string::npos && hw.find('.') == std::string::npos) return preset_path(hw);
+  if (hw.find('/') == std::string::npos && hw.find('.') == std::string::npos)
+    return preset_path(hw);
   return hw;
 }
 
@@ -67,7 +68,8 @@ void inspect(const std::string& model, bool as_json) {
                       {"parameters", w}});
   }
   j["layers"] = layers;
-  j["totals"] = {{"neurons", neurons}, {"synapses", synapses}, {"macs", macs}, {"parameters", params}};
+  j["totals"] = {
+      {"neurons", neurons}, {"synapses", synapses}, {"macs", macs}, {"parameters", params}};
   if (as_json) {
     std::cout << j.dump(1) << "\n";
     return;
@@ -76,14 +78,15 @@ void inspect(const std::string& model, bool as_json) {
             << net.pop(net.output).name << "\n";
   std::cout << std::left << std::setw(14) << "layer" << std::setw(10) << "kind" << std::setw(16)
             << "shape" << std::right << std::setw(10) << "neurons" << std::setw(12) << "synapses"
-            << std::setw(12) << "MACs" << std::setw(10) << "params" << "  inputs\n";
+            << std::setw(12) << "MACs" << std::setw(10) << "params"
+            << "  inputs\n";
   for (const auto& l : layers) {
     std::cout << std::left << std::setw(14) << l["name"].get<std::string>() << std::setw(10)
-              << l["kind"].get<std::string>() << std::setw(16)
-              << shape_str(l["shape"].get<Shape>()) << std::right << std::setw(10)
-              << l["neurons"].get<int64_t>() << std::setw(12) << l["synapses"].get<uint64_t>()
-              << std::setw(12) << l["macs"].get<uint64_t>() << std::setw(10)
-              << l["parameters"].get<uint64_t>() << "  " << l["inputs"].get<std::string>() << "\n";
+              << l["kind"].get<std::string>() << std::setw(16) << shape_str(l["shape"].get<Shape>())
+              << std::right << std::setw(10) << l["neurons"].get<int64_t>() << std::setw(12)
+              << l["synapses"].get<uint64_t>() << std::setw(12) << l["macs"].get<uint64_t>()
+              << std::setw(10) << l["parameters"].get<uint64_t>() << "  "
+              << l["inputs"].get<std::string>() << "\n";
   }
   std::cout << "total: " << neurons << " neurons, " << synapses << " synapses, " << macs
             << " MACs per timestep, " << params << " parameters\n";
@@ -111,7 +114,8 @@ void print_summary(const std::string& dir) {
     return os.str();
   };
   std::cout << std::left << std::setw(28) << "" << std::setw(12) << "accuracy" << std::setw(20)
-            << "energy/inference" << "latency/inference\n";
+            << "energy/inference"
+            << "latency/inference\n";
   std::cout << std::setw(28) << ("SNN on " + j["config"]["name"].get<std::string>())
             << std::setw(12) << acc(s["snn"]["accuracy"]) << std::setw(20)
             << eng(s["snn"]["energy_j_per_sample"].get<double>(), "J")
@@ -150,25 +154,36 @@ int nmsim_main(int argc, char** argv) {
   ro.hw = "loihi";
   ro.ann_hw = "ann_accelerator";
   std::string record;
-  auto* run = app.add_subcommand("run", "Simulate a trained NIR model on a chip and write a run directory");
-  run->add_option("--model", ro.model, "Trained network, NIR (HDF5) file")->required()->check(CLI::ExistingFile);
-  run->add_option("--hw", ro.hw, "Chip config: a preset name (loihi) or a YAML file")->capture_default_str();
-  run->add_option("--ann-hw", ro.ann_hw, "ANN accelerator config: preset name or YAML file")->capture_default_str();
-  auto* data = run->add_option("--data", ro.data, "Dataset: fashion-mnist:test or fashion-mnist:train");
-  auto* input = run->add_option("--input", ro.input, "Input tensor .npy, [T, *input_shape] or [N, T, *input_shape]")
+  auto* run =
+      app.add_subcommand("run", "Simulate a trained NIR model on a chip and write a run directory");
+  run->add_option("--model", ro.model, "Trained network, NIR (HDF5) file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  run->add_option("--hw", ro.hw, "Chip config: a preset name (loihi) or a YAML file")
+      ->capture_default_str();
+  run->add_option("--ann-hw", ro.ann_hw, "ANN accelerator config: preset name or YAML file")
+      ->capture_default_str();
+  auto* data =
+      run->add_option("--data", ro.data, "Dataset: fashion-mnist:test or fashion-mnist:train");
+  auto* input = run->add_option("--input", ro.input,
+                                "Input tensor .npy, [T, *input_shape] or [N, T, *input_shape]")
                     ->check(CLI::ExistingFile);
   data->excludes(input);
   run->add_option("--labels", ro.labels, "Labels .npy (int, [N]) for --input, to report accuracy")
       ->check(CLI::ExistingFile);
   run->add_option("--samples", ro.samples, "Number of samples (0: all)")->capture_default_str();
-  run->add_option("--first-sample", ro.first_sample, "Index of the first sample")->capture_default_str();
-  run->add_option("--timesteps,-T", ro.timesteps, "Timesteps per sample (for --data; an --input file gives its own)")
+  run->add_option("--first-sample", ro.first_sample, "Index of the first sample")
+      ->capture_default_str();
+  run->add_option("--timesteps,-T", ro.timesteps,
+                  "Timesteps per sample (for --data; an --input file gives its own)")
       ->capture_default_str();
   run->add_option("--dt", ro.dt, "Time step in seconds (NIR stores none)")->capture_default_str();
-  run->add_option("--encoding", ro.encoding, "Input encoding for --data: direct (pixel/255 current) or rate")
+  run->add_option("--encoding", ro.encoding,
+                  "Input encoding for --data: direct (pixel/255 current) or rate")
       ->check(CLI::IsMember({"direct", "rate"}))
       ->capture_default_str();
-  run->add_option("--reset", ro.reset, "Reset after a spike: to_reset (v = v_reset) or subtract (v -= v_threshold)")
+  run->add_option("--reset", ro.reset,
+                  "Reset after a spike: to_reset (v = v_reset) or subtract (v -= v_threshold)")
       ->check(CLI::IsMember({"to_reset", "subtract"}))
       ->capture_default_str();
   run->add_option("--layer-delay", ro.layer_delay,
@@ -177,32 +192,42 @@ int nmsim_main(int argc, char** argv) {
       ->check(CLI::Range(0, 1))
       ->capture_default_str();
   run->add_option("--record", record, "Traces to write: v, spikes or v,spikes");
-  run->add_option("--set", ro.overrides, "Override a chip config key, e.g. --set chip.core.neurons=512");
+  run->add_option("--set", ro.overrides,
+                  "Override a chip config key, e.g. --set chip.core.neurons=512");
   run->add_option("--ann-set", ro.ann_overrides, "Override an ANN accelerator config key");
   run->add_option("--seed", ro.seed, "Seed for rate encoding")->capture_default_str();
-  run->add_option("--jobs,-j", ro.jobs, "Worker processes (0: one per core); outputs do not depend on it")
+  run->add_option("--jobs,-j", ro.jobs,
+                  "Worker processes (0: one per core); outputs do not depend on it")
       ->capture_default_str();
-  run->add_option("--out,-o", ro.out, "Output directory (written as DIR.partial, renamed when complete)")->required();
+  run->add_option("--out,-o", ro.out,
+                  "Output directory (written as DIR.partial, renamed when complete)")
+      ->required();
   run->add_flag("--report", ro.report, "Also write DIR/report.html");
   run->add_flag("--quiet,-q", ro.quiet, "No progress on stderr");
 
   std::string m_model, m_hw = "loihi", m_out;
   std::vector<std::string> m_set;
-  auto* map = app.add_subcommand("map", "Map a NIR model onto a chip and write the mapping as YAML");
-  map->add_option("--model", m_model, "Trained network, NIR file")->required()->check(CLI::ExistingFile);
+  auto* map =
+      app.add_subcommand("map", "Map a NIR model onto a chip and write the mapping as YAML");
+  map->add_option("--model", m_model, "Trained network, NIR file")
+      ->required()
+      ->check(CLI::ExistingFile);
   map->add_option("--hw", m_hw, "Chip config: preset name or YAML file")->capture_default_str();
   map->add_option("--set", m_set, "Override a chip config key");
   map->add_option("--out,-o", m_out, "Output YAML file (default: standard output)");
 
   std::string i_model;
   bool i_json = false;
-  auto* insp = app.add_subcommand("inspect", "List a NIR model's layers, shapes, neurons, synapses and MACs");
+  auto* insp = app.add_subcommand("inspect",
+                                  "List a NIR model's layers, shapes, neurons, synapses and MACs");
   insp->add_option("model", i_model, "NIR file")->required()->check(CLI::ExistingFile);
   insp->add_flag("--json", i_json, "Print JSON instead of a table");
 
   std::string r_dir;
   auto* rep = app.add_subcommand("report", "Write DIR/report.html from a run directory");
-  rep->add_option("dir", r_dir, "Run directory written by nmsim run")->required()->check(CLI::ExistingDirectory);
+  rep->add_option("dir", r_dir, "Run directory written by nmsim run")
+      ->required()
+      ->check(CLI::ExistingDirectory);
 
   try {
     app.parse(argc, argv);

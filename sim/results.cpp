@@ -96,7 +96,8 @@ namespace {
 std::string npy_header(const char* descr, const Shape& shape) {
   std::ostringstream d;
   d << "{'descr': '" << descr << "', 'fortran_order': False, 'shape': (";
-  for (size_t i = 0; i < shape.size(); ++i) d << shape[i] << (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+  for (size_t i = 0; i < shape.size(); ++i)
+    d << shape[i] << (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
   d << "), }";
   std::string h = d.str();
   const size_t total = 10 + h.size() + 1;
@@ -112,14 +113,17 @@ std::string npy_header(const char* descr, const Shape& shape) {
 }
 }  // namespace
 
-TraceFiles::TraceFiles(const fs::path& dir, const Network& net, const std::vector<std::string>& what,
-                       int64_t samples, int timesteps)
+TraceFiles::TraceFiles(const fs::path& dir, const Network& net,
+                       const std::vector<std::string>& what, int64_t samples, int timesteps)
     : timesteps_(timesteps) {
   bool want_v = false, want_s = false;
   for (const auto& w : what) {
-    if (w == "v") want_v = true;
-    else if (w == "spikes") want_s = true;
-    else throw InputError("--record: '" + w + "' is not a trace (expected v, spikes or v,spikes)");
+    if (w == "v")
+      want_v = true;
+    else if (w == "spikes")
+      want_s = true;
+    else
+      throw InputError("--record: '" + w + "' is not a trace (expected v, spikes or v,spikes)");
   }
   fs::create_directories(dir);
   for (PopId p : net.order) {
@@ -215,8 +219,10 @@ void write_csv(const fs::path& p, const ojson& rows) {
     for (size_t k = 0; k < keys.size(); ++k) {
       const auto& v = r[keys[k]];
       os << (k ? "," : "");
-      if (v.is_string()) os << v.get<std::string>();
-      else if (!v.is_null()) os << v.dump();
+      if (v.is_string())
+        os << v.get<std::string>();
+      else if (!v.is_null())
+        os << v.dump();
     }
     os << "\n";
   }
@@ -406,8 +412,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
     l["input_synops"] = lc.input_synops;
     l["neuron_updates"] = lc.updates_active + lc.updates_inactive;
     l["noc_packets"] = lc.packets_out;
-    l["v_threshold"] = pop.params.v_threshold.empty() ? ojson(nullptr)
-                                                      : ojson(mean_of(pop.params.v_threshold));
+    l["v_threshold"] =
+        pop.params.v_threshold.empty() ? ojson(nullptr) : ojson(mean_of(pop.params.v_threshold));
     l["energy_j"] = le;
     l["energy_j_per_sample"] = le / N;
     l["ann_macs"] = ann_macs * static_cast<uint64_t>(N);
@@ -464,7 +470,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
 
   ojson counters = ojson::array();
   for (const auto& info : kCoreCounterInfo)
-    counters.push_back({{"name", info.name}, {"unit", info.unit}, {"description", info.description}});
+    counters.push_back(
+        {{"name", info.name}, {"unit", info.unit}, {"description", info.description}});
   j["counter_descriptions"] = counters;
 
   ojson cfg = ojson::parse(chip.to_json().dump());
@@ -485,7 +492,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   // Wall-clock figures vary from run to run; they live outside run.json so
   // that run.json is byte-identical for the same model, chip, inputs and seed.
   std::ofstream perf(dir / "perf.json");
-  perf << ojson{{"wall_s", wall_s}, {"jobs", o.jobs}, {"synops_per_wall_s", tot.synops / wall_s}}.dump(1)
+  perf << ojson{{"wall_s", wall_s}, {"jobs", o.jobs}, {"synops_per_wall_s", tot.synops / wall_s}}
+              .dump(1)
        << "\n";
 }
 

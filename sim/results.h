@@ -29,9 +29,9 @@ struct ShardResult {
   int timesteps = 0;
   int64_t outputs = 0;
   std::vector<CoreCounters> cores;
-  std::vector<StepTotals> steps;        // [T]
-  std::vector<double> step_latency_s;   // [count * T]
-  std::vector<float> output_sum;        // [count * outputs], summed over timesteps
+  std::vector<StepTotals> steps;       // [T]
+  std::vector<double> step_latency_s;  // [count * T]
+  std::vector<float> output_sum;       // [count * outputs], summed over timesteps
 
   void init(size_t n_cores, int64_t n_outputs, int T, int64_t n_samples);
   void save(const std::filesystem::path& p) const;

@@ -82,7 +82,8 @@ void run_shard(const Network& net, const Mapping& mapping, const ChipSpec& spec,
         std::cerr << "nmsim: " << local + 1 << "/" << count << " samples\n";
     }
   };
-  chip.run(first, count, T, [&](int64_t s, int t) { return inputs.step(s, t); }, on_step);
+  chip.run(
+      first, count, T, [&](int64_t s, int t) { return inputs.step(s, t); }, on_step);
   for (size_t c = 0; c < cores.size(); ++c) r.cores[c] = cores[c]->model().counters;
 }
 
@@ -107,7 +108,8 @@ void run_simulation(const RunOptions& o) {
 
   const int64_t n = inputs.samples();
   const int T = inputs.timesteps();
-  int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int jobs =
+      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   jobs = static_cast<int>(std::min<int64_t>(jobs, n));
 
   const fs::path out(o.out);
@@ -116,7 +118,8 @@ void run_simulation(const RunOptions& o) {
   fs::create_directories(partial);
 
   std::unique_ptr<TraceFiles> traces;
-  if (!o.record.empty()) traces = std::make_unique<TraceFiles>(partial / "traces", net, o.record, n, T);
+  if (!o.record.empty())
+    traces = std::make_unique<TraceFiles>(partial / "traces", net, o.record, n, T);
 
   if (!o.quiet)
     std::cerr << "nmsim: " << net.source << " on " << chip.name << ": " << mapping.cores_used()
@@ -126,9 +129,8 @@ void run_simulation(const RunOptions& o) {
   // Shards: contiguous sample ranges, merged in order, so the outputs are the
   // same whatever the number of processes.
   std::vector<ShardResult> shards(jobs);
-  auto* progress = static_cast<int64_t*>(mmap(nullptr, sizeof(int64_t) * jobs,
-                                              PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                                              -1, 0));
+  auto* progress = static_cast<int64_t*>(mmap(
+      nullptr, sizeof(int64_t) * jobs, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   std::fill(progress, progress + jobs, 0);
   auto range = [&](int k) {
     const int64_t a = n * k / jobs, b = n * (k + 1) / jobs;
@@ -177,7 +179,8 @@ void run_simulation(const RunOptions& o) {
       }
     }
     if (failed) throw std::runtime_error(std::to_string(failed) + " worker process(es) failed");
-    for (int k = 0; k < jobs; ++k) shards[k].load(partial / ("shard_" + std::to_string(k) + ".bin"));
+    for (int k = 0; k < jobs; ++k)
+      shards[k].load(partial / ("shard_" + std::to_string(k) + ".bin"));
     for (int k = 0; k < jobs; ++k) fs::remove(partial / ("shard_" + std::to_string(k) + ".bin"));
   }
   munmap(progress, sizeof(int64_t) * jobs);

@@ -5,8 +5,8 @@
 #include "hw_models/config.h"
 #include "sim/chip.h"
 #include "sim/results.h"
-#include "workloads/nir_reader.h"
 #include "workloads/datasets.h"
+#include "workloads/nir_reader.h"
 
 namespace nmsim {
 namespace {
@@ -72,8 +72,9 @@ TEST(ChipCounts, HandDrawnMappingGivesHandComputedCounts) {
   // One sample, one timestep: th1 fires {0, 2, 3}.
   const std::vector<float> x{1.f, 0.f, 1.f, 1.f};
   double latency = 0;
-  chip.run(0, 1, 1, [&](int64_t, int) { return std::span<const float>(x); },
-           [&](const StepObservation& ob) { latency = ob.latency_s; });
+  chip.run(
+      0, 1, 1, [&](int64_t, int) { return std::span<const float>(x); },
+      [&](const StepObservation& ob) { latency = ob.latency_s; });
 
   CoreCounters c[4];
   for (int k = 0; k < 4; ++k) c[k] = chip.cores()[k]->model().counters;
@@ -130,10 +131,11 @@ TEST(ChipCounts, DelayedDeliveryArrivesOneStepLater) {
   ChipRun chip(net, m, spec, DynamicsOptions{}, /*layer_delay=*/1);
   const std::vector<float> x{1.f, 0.f, 1.f, 1.f};
   std::vector<uint64_t> th2_spikes;
-  chip.run(0, 1, 2, [&](int64_t, int) { return std::span<const float>(x); },
-           [&](const StepObservation&) {
-             th2_spikes.push_back(chip.cores()[2]->fired().size() + chip.cores()[3]->fired().size());
-           });
+  chip.run(
+      0, 1, 2, [&](int64_t, int) { return std::span<const float>(x); },
+      [&](const StepObservation&) {
+        th2_spikes.push_back(chip.cores()[2]->fired().size() + chip.cores()[3]->fired().size());
+      });
   // Input is never delayed: th1 fires at t=0 and t=1; th2 sees th1's t=0 spikes at t=1.
   ASSERT_EQ(th2_spikes.size(), 2u);
   EXPECT_EQ(th2_spikes[0], 0u);
@@ -141,23 +143,26 @@ TEST(ChipCounts, DelayedDeliveryArrivesOneStepLater) {
 }
 
 TEST(ChipCounts, DvsGestureConservesSpikesAndPackets) {
-  const Network net = read_nir(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/dvs_gesture.nir");
+  const Network net =
+      read_nir(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/dvs_gesture.nir");
   const ChipParams loihi = load_chip(preset_path("loihi"));
   const ChipSpec spec = chip_spec(loihi);
   const Mapping m = map_network(net, spec.limits);
-  const NpyArray frame = read_npy(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/input_frame.npy");
+  const NpyArray frame =
+      read_npy(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/input_frame.npy");
   ChipRun chip(net, m, spec, DynamicsOptions{1.0, ResetMode::ToReset}, 0);
   // Per destination core, the spikes it should receive: every spike of a
   // source neuron that has at least one synapse there.
   std::vector<uint64_t> expected_in(m.cores_used(), 0);
-  chip.run(0, 1, 100, [&](int64_t, int) { return std::span<const float>(frame.data); },
-           [&](const StepObservation&) {
-             for (size_t c = 0; c < m.cores_used(); ++c)
-               for (const RouteTable& rt : m.routes[c])
-                 for (uint32_t i : chip.cores()[c]->fired())
-                   for (uint32_t k = rt.row_ptr[i]; k < rt.row_ptr[i + 1]; ++k)
-                     ++expected_in[idx(rt.dests[k])];
-           });
+  chip.run(
+      0, 1, 100, [&](int64_t, int) { return std::span<const float>(frame.data); },
+      [&](const StepObservation&) {
+        for (size_t c = 0; c < m.cores_used(); ++c)
+          for (const RouteTable& rt : m.routes[c])
+            for (uint32_t i : chip.cores()[c]->fired())
+              for (uint32_t k = rt.row_ptr[i]; k < rt.row_ptr[i + 1]; ++k)
+                ++expected_in[idx(rt.dests[k])];
+      });
   uint64_t out = 0, in = 0, spikes = 0, synops = 0;
   for (size_t c = 0; c < m.cores_used(); ++c) {
     const CoreCounters& k = chip.cores()[c]->model().counters;

@@ -18,7 +18,10 @@ std::string temp_path(const std::string& name) {
 std::map<std::string, NirParam> lif_params(Shape shape) {
   const int64_t n = numel(shape);
   auto full = [&](double v) { return NirArray::f32(shape, std::vector<double>(n, v)); };
-  return {{"tau", full(0.01)}, {"r", full(10.0)}, {"v_leak", full(0)}, {"v_threshold", full(1)},
+  return {{"tau", full(0.01)},
+          {"r", full(10.0)},
+          {"v_leak", full(0)},
+          {"v_threshold", full(1)},
           {"v_reset", full(0)}};
 }
 
