@@ -474,10 +474,24 @@ void apply_override(YAML::Node& root, std::string_view assignment) {
   cur[parts.back()] = node;
 }
 
+namespace {
+// Messages about an overridden config name the overrides too, so a bad
+// --set value is not blamed on the file.
+std::string label_with_overrides(const std::string& path, const std::vector<std::string>& overrides,
+                                 const char* flag) {
+  std::string label = path;
+  for (const auto& o : overrides) label += std::string(" ") + flag + " " + o;
+  return label;
+}
+}  // namespace
+
 ChipParams load_chip(const std::string& path, const std::vector<std::string>& overrides) {
   YAML::Node root = load_yaml(path);
   for (const auto& o : overrides) apply_override(root, o);
-  return validate_chip(read_chip_file(root, path));
+  ChipParams p =
+      validate_chip(read_chip_file(root, label_with_overrides(path, overrides, "--set")));
+  p.file = path;
+  return p;
 }
 
 std::string preset_path(std::string_view name) {
@@ -556,7 +570,10 @@ AnnAcceleratorParams load_ann_accelerator(const std::string& path,
                                           const std::vector<std::string>& overrides) {
   YAML::Node root = load_yaml(path);
   for (const auto& o : overrides) apply_override(root, o);
-  return validate_ann_accelerator(read_ann_accelerator_file(root, path));
+  AnnAcceleratorParams p = validate_ann_accelerator(
+      read_ann_accelerator_file(root, label_with_overrides(path, overrides, "--ann-set")));
+  p.file = path;
+  return p;
 }
 
 EnergyTable AnnAcceleratorParams::energy_table() const {
