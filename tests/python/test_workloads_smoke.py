@@ -31,3 +31,17 @@ def test_smoke_training_exports_valid_files(tmp_path):
     assert np.array_equal(ref["labels"], labels[:100])
     x = torch.from_numpy(images[:100].copy()).unsqueeze(1).float() / 255.0
     check_reproduces(prefix + ".nir", meta, ref, x)
+
+
+def test_ann_twin_reuse_refuses_other_settings(tmp_path):
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"seed": 0, "ann_epochs": 8, "batch_size": 128, "lr": 2e-3,
+                                 "hflip": True, "train_images": 60000, "test_images": 10000,
+                                 "channels": [16, 32, 64], "ann_twin_accuracy": 0.9}))
+    try:
+        train.main(["--out", str(tmp_path / "x"), "--epochs", "1", "--seed", "1",
+                    "--ann-twin-from", str(other)])
+    except SystemExit as e:
+        assert "settings differ in ['seed', 'ann_epochs']" in str(e)
+    else:
+        raise AssertionError("a twin trained with other settings was reused")

@@ -35,6 +35,9 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=10, help="SNN training epochs")
     p.add_argument("--ann-epochs", type=int, default=None,
                    help="ANN twin epochs (default: same as --epochs; 0 skips the twin)")
+    p.add_argument("--ann-twin-from", metavar="JSON",
+                   help="reuse ann_twin_accuracy from another model's json instead of "
+                        "training the twin again (its seed and training settings must match)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--channels", type=int, nargs=3, default=list(DEFAULT_CHANNELS),
@@ -82,6 +85,28 @@ def parse_args(argv=None):
     return args
 
 
+# Settings that determine the ANN twin; the RMP options do not.
+_ANN_KEYS = ("seed", "ann_epochs", "batch_size", "lr", "hflip", "train_images",
+             "test_images", "channels")
+
+
+def reuse_ann_twin(args, train_images, test_images):
+    """ANN twin accuracy of a model trained with the same twin settings (the twin's
+    training is deterministic, so retraining would give the same number)."""
+    with open(args.ann_twin_from) as f:
+        other = json.load(f)
+    mine = {"seed": args.seed, "ann_epochs": args.ann_epochs, "batch_size": args.batch_size,
+            "lr": args.lr, "hflip": not args.no_hflip, "train_images": train_images,
+            "test_images": test_images, "channels": list(args.channels)}
+    other.setdefault("channels", [a["out_channels"] for a in other.get("architecture", [])])
+    diff = [k for k in _ANN_KEYS if other.get(k) != mine[k]]
+    if diff or other.get("ann_twin_accuracy") is None:
+        sys.exit(f"--ann-twin-from {args.ann_twin_from}: cannot reuse its ANN twin, "
+                 f"settings differ in {diff or 'ann_twin_accuracy missing'}; "
+                 "drop the flag to train the twin")
+    return other["ann_twin_accuracy"], other.get("ann_train_seconds")
+
+
 def main(argv=None):
     args = parse_args(argv)
     training.setup_runtime(args.threads)
@@ -91,7 +116,10 @@ def main(argv=None):
     log(f"data: {len(xtr)} train, {len(xte)} test images")
 
     ann_acc, ann_seconds = None, None
-    if args.ann_epochs:
+    if args.ann_twin_from:
+        ann_acc, ann_seconds = reuse_ann_twin(args, len(xtr), len(xte))
+        log(f"ann twin test accuracy {ann_acc:.4f} (from {args.ann_twin_from})")
+    elif args.ann_epochs:
         ann = training.make_net(False, args.timesteps, args.beta, args.theta, args.seed,
                                 args.channels)
         ann_seconds = training.train(ann, xtr, ytr, args.ann_epochs, args.batch_size, args.lr,
@@ -138,6 +166,7 @@ def main(argv=None):
         "lr": args.lr,
         "hflip": not args.no_hflip,
         "train_images": len(xtr),
+        "channels": list(args.channels),
         "train_seconds": round(train_seconds, 1),
         "ann_train_seconds": None if ann_seconds is None else round(ann_seconds, 1),
         "eval_seconds": round(eval_seconds, 1),
@@ -145,6 +174,7 @@ def main(argv=None):
         "firing_rate_per_layer": stats["firing_rate_per_layer"],
         "quantization_error_per_layer": stats["quantization_error_per_layer"],
         "ann_twin_accuracy": ann_acc,
+        "ann_twin_from": args.ann_twin_from,
         "layer_names": [f"lif{i + 1}" for i in range(len(sizes))],
         "neurons_per_layer": sizes,
         "architecture": [{"out_channels": c, "kernel": 3, "stride": s, "padding": 1}
