@@ -170,7 +170,7 @@ void run_simulation(const RunOptions& o) {
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
         continue;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
       int64_t sum = 0;
       for (int k = 0; k < jobs; ++k) sum += progress[k];
       if (!o.quiet && sum * 10 / n != shown) {

@@ -1050,6 +1050,8 @@ Network Compiler::compile() {
       std::sort(out.idx.begin(), out.idx.end());
       for (uint32_t j : out.idx) pr.synapses.push_back({j, static_cast<float>(out.val[j])});
       pr.row_ptr.push_back(pr.synapses.size());
+      // Rows are alike (conv taps, dense rows): size the store from the first.
+      if (i == 0) pr.synapses.reserve(pr.synapses.size() * static_cast<size_t>(src.size));
       out.clear();
       if (pr.synapses.size() > kMaxSynapses)
         f_.fail("projection '" + pr.name +

@@ -162,8 +162,6 @@ def dvs(work, ref_path):
 
     print(f"model: {run['model']} (SANA-FE's DVS-gesture CNN), {run['options']['timesteps']} "
           f"timesteps, dt = {run['options']['dt_s']} s, layer delay {run['options']['layer_delay']}")
-    print("nmsim needs --set chip.core.axons=16384: mapper v1 slices channel-major, so one")
-    print("core's slice of a conv layer sees every input channel and overflows Loihi's 4096 axons.")
     print(f"nmsim: {command(times[0]['command'])}")
     print(f"{len(runs)} runs: wall {', '.join(f'{w:.2f}' for w in walls)} s")
     print(machine_line())
