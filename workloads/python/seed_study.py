@@ -122,9 +122,10 @@ def main(argv=None):
                 save()
     md = table(runs, args)
     with open(args.out + ".md", "w") as f:
-        f.write(f"Seed study: {args.epochs} training epoch(s) per run "
-                f"(shorter than the shipped models), seeds {args.seeds}, "
-                f"RMP schedule {args.rmp_schedule}.\n\n" + md)
+        f.write(f"Seed study: {args.epochs} training epoch(s) on {len(xtr)} training images "
+                f"per run (shorter than the shipped models), seeds {args.seeds}, "
+                f"RMP schedule {args.rmp_schedule}; accuracy of the deployed network on "
+                f"all {len(xte)} test images.\n\n" + md)
     print(md)
 
 
