@@ -1,6 +1,8 @@
 // Mapper v1 on small networks whose slices, axons and synapses are counted by hand.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "mapper/mapping.h"
@@ -11,8 +13,11 @@
 namespace nmsim {
 namespace {
 
+// Unique per process: ctest runs the tests of this file in parallel.
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("nmsim_mapper_" + name)).string();
+  return (std::filesystem::temp_directory_path() /
+          ("nmsim_mapper_" + std::to_string(::getpid()) + "_" + name))
+      .string();
 }
 
 std::map<std::string, NirParam> lif_params(Shape shape) {
