@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/temp_dir.h"
 #include "workloads/errors.h"
 #include "workloads/nir_reader.h"
 #include "workloads/nir_writer.h"
@@ -21,22 +22,7 @@ const std::string kShared = NMSIM_SHARED_DIR;
 const std::string kNirPaper = kShared + "/external/nir-paper/";
 const std::string kDvs = kShared + "/external/sanafe-dvs/dvs_gesture.nir";
 
-// A fresh temporary directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("nmsim_test_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-             std::to_string(::getpid()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using nmsim::testing::TempDir;
 
 // Deterministic pseudo-random values in [-1, 1).
 std::vector<double> values(size_t n, uint32_t seed) {
