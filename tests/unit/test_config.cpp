@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "hw_models/config.h"
+#include "tests/unit/test_support.h"
 #include "workloads/errors.h"
 
 namespace nmsim {
@@ -37,15 +38,7 @@ std::string loihi_with(const std::string& from, const std::string& to) {
   return write_temp(text, "loihi.yaml");
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using nmsim::testing::error_of;
 
 TEST(Config, LoihiPresetMatchesDavies2018) {
   const ChipParams p = load_chip(preset_path("loihi"));

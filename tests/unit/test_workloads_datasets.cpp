@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/temp_dir.h"
+#include "tests/unit/test_support.h"
 #include "workloads/datasets.h"
 #include "workloads/errors.h"
 
@@ -19,15 +19,7 @@ namespace fs = std::filesystem;
 
 using nmsim::testing::TempDir;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
+using nmsim::testing::error_of;
 
 // IDX bytes: magic 0 0 0x08 rank, big-endian dims, then the data.
 std::string idx_bytes(const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data) {

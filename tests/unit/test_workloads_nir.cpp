@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/temp_dir.h"
+#include "tests/unit/test_support.h"
 #include "workloads/errors.h"
 #include "workloads/nir_reader.h"
 #include "workloads/nir_writer.h"
@@ -49,15 +49,7 @@ std::vector<double> apply(const Projection& p, const std::vector<double>& x, siz
   return y;
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
+using nmsim::testing::error_of;
 
 NirParam i64(std::vector<double> v) { return NirArray::i64({static_cast<int64_t>(v.size())}, v); }
 NirParam f32(Shape s, std::vector<double> v) { return NirArray::f32(std::move(s), std::move(v)); }

@@ -1,5 +1,4 @@
-// A fresh temporary directory per test (named after the test and the process,
-// since ctest runs tests in parallel), removed afterwards.
+// Helpers shared by the unit tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,8 +7,12 @@
 #include <filesystem>
 #include <string>
 
+#include "workloads/errors.h"
+
 namespace nmsim::testing {
 
+// A fresh temporary directory per test (named after the test and the process,
+// since ctest runs tests in parallel), removed afterwards.
 class TempDir {
  public:
   TempDir() {
@@ -27,5 +30,16 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The message of the InputError that f throws, or "(no InputError)".
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
+}
 
 }  // namespace nmsim::testing
