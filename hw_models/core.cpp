@@ -69,15 +69,15 @@ Core::Core(sc_core::sc_module_name name, CoreId id, const Network& net, const Ma
       id_(id),
       net_(net),
       mapping_(mapping),
-      model_(net, mapping.slices[idx(id)].pop, mapping.slices[idx(id)].neurons, dyn, timing),
-      layer_delay_(layer_delay),
+      model_(net, mapping.slices[idx(id)].pop, mapping.slices[idx(id)].neurons, dyn, timing,
+             layer_delay),
       outbox_slot_(mapping.slices.size(), -1) {
   in.register_b_transport(this, &Core::b_transport);
 }
 
 void Core::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const auto* batch = reinterpret_cast<const SpikeBatch*>(trans.get_data_ptr());
-  const double busy = model_.receive_spikes(batch->proj, batch->pre, batch->next_step);
+  const double busy = model_.receive(batch->proj, batch->pre, batch->val);
   now_s_ = std::max(now_s_, delay.to_seconds()) + busy;
   delay = sc_time(now_s_, SC_SEC);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -86,14 +86,15 @@ void Core::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
 void Core::take_input(std::span<const float> values) { now_s_ += model_.receive_input(values); }
 
 void Core::update_and_send() {
-  now_s_ += model_.update(fired_);
+  now_s_ += model_.update(fired_, values_);
   if (fired_.empty()) return;
+  const bool graded = !model_.neurons().spiking();
   const CorePlace& here = mapping_.places[idx(id_)];
   const std::vector<uint32_t>& index = model_.index();
   for (const RouteTable& rt : mapping_.routes[idx(id_)]) {
-    const bool next_step = net_.projs[rt.proj].delay > 0 || layer_delay_ > 0;
     size_t used = 0;
-    for (uint32_t i : fired_) {
+    for (size_t f = 0; f < fired_.size(); ++f) {
+      const uint32_t i = fired_[f];
       for (uint32_t k = rt.row_ptr[i]; k < rt.row_ptr[i + 1]; ++k) {
         const uint32_t d = idx(rt.dests[k]);
         if (outbox_slot_[d] < 0) {
@@ -102,11 +103,13 @@ void Core::update_and_send() {
           b.src = id_;
           b.dst = rt.dests[k];
           b.proj = rt.proj;
-          b.next_step = next_step;
           b.pre.clear();
+          b.val.clear();
           outbox_slot_[d] = static_cast<int32_t>(used++);
         }
-        outbox_[outbox_slot_[d]].pre.push_back(index[i]);
+        SpikeBatch& b = outbox_[outbox_slot_[d]];
+        b.pre.push_back(index[i]);
+        if (graded) b.val.push_back(values_[f]);
       }
     }
     // Send in destination order so the run does not depend on firing order.
@@ -118,6 +121,7 @@ void Core::update_and_send() {
       const Hops h = hops_between(here, mapping_.places[idx(b.dst)]);
       const uint64_t n = b.pre.size();
       model_.counters.packets_out += n;
+      if (graded) model_.counters.graded_packets_out += n;
       model_.counters.hops_ew += n * h.ew;
       model_.counters.hops_ns += n * h.ns;
       if (h.ew == 0 && h.ns == 0) model_.counters.packets_local += n;
@@ -126,7 +130,7 @@ void Core::update_and_send() {
       trans.set_command(tlm::TLM_WRITE_COMMAND);
       trans.set_address(idx(b.dst));
       trans.set_data_ptr(reinterpret_cast<unsigned char*>(&b));
-      trans.set_data_length(static_cast<unsigned>(n * 4));
+      trans.set_data_length(static_cast<unsigned>(n * (graded ? 8 : 4)));
       trans.set_streaming_width(trans.get_data_length());
       sc_time delay(now_s_, SC_SEC);
       out->b_transport(trans, delay);

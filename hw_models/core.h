@@ -19,12 +19,14 @@
 
 namespace nmsim {
 
-// The data of one transaction: spikes of one projection from one core to one core.
+// The data of one transaction: the messages of one projection from one core to
+// one core in one timestep. Spikes carry only the sender; graded messages (from
+// non-spiking populations, as Loihi 2's graded spikes) also carry a value.
 struct SpikeBatch {
   CoreId src{}, dst{};
   uint32_t proj = 0;
-  bool next_step = false;     // delivered into the next timestep's accumulators
-  std::vector<uint32_t> pre;  // firing presynaptic neurons (source-population indices)
+  std::vector<uint32_t> pre;  // sending presynaptic neurons (source-population indices)
+  std::vector<float> val;     // graded: one value per pre; empty for spikes
 };
 
 struct NocTiming {
@@ -69,11 +71,17 @@ class Core : public sc_core::sc_module {
 
   CoreId id() const { return id_; }
   CoreModel& model() { return model_; }
+  // Local indices of the neurons that fired this step (spiking models) or sent
+  // a non-zero value (the others; values in sent_values()).
   const std::vector<uint32_t>& fired() const { return fired_; }
+  const std::vector<float>& sent_values() const { return values_; }
 
   // Time offset within the current timestep at which the core is next free.
   double now_s() const { return now_s_; }
-  void new_timestep() { now_s_ = 0; }
+  void new_timestep(int64_t t) {
+    now_s_ = 0;
+    model_.begin_step(t);
+  }
 
   void take_input(std::span<const float> values);  // the Input population's values
   // Updates the neurons and sends this step's spikes, one transaction per
@@ -87,8 +95,8 @@ class Core : public sc_core::sc_module {
   const Network& net_;
   const Mapping& mapping_;
   CoreModel model_;
-  uint32_t layer_delay_;
   std::vector<uint32_t> fired_;
+  std::vector<float> values_;
   double now_s_ = 0;
   // Per destination core, the batch being filled (reused across steps).
   std::vector<SpikeBatch> outbox_;

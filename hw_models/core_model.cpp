@@ -29,7 +29,7 @@ Population gather(const Population& pop, const std::vector<uint32_t>& index) {
 }  // namespace
 
 CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
-                     const DynamicsOptions& dyn, const CoreTiming& timing)
+                     const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay)
     : pop_(pop),
       index_(std::move(index)),
       neurons_(gather(net.pop(pop), index_), 0, static_cast<int64_t>(index_.size()), dyn),
@@ -39,8 +39,10 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
   std::vector<int32_t> local(net.pop(pop).size, -1);
   for (int64_t k = 0; k < n; ++k) local[index_[k]] = static_cast<int32_t>(k);
   bias_.assign(n, 0.0f);
+  uint32_t max_delay = 0;
   for (uint32_t j : net.incoming(pop)) {
     const Projection& p = net.projs[j];
+    const std::vector<uint32_t> delays = delivery_delays(net, j, dyn.dt, layer_delay);
     LocalSynapses t;
     t.proj = j;
     const size_t n_pre = p.row_ptr.size() - 1;
@@ -52,24 +54,27 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
         if (post >= 0) {
           t.post.push_back(static_cast<uint32_t>(post));
           t.weight.push_back(p.synapses[k].weight);
+          if (delays.size() > 1) t.delay.push_back(delays[k]);
         }
       }
       t.row_ptr.push_back(static_cast<uint32_t>(t.post.size()));
     }
+    if (delays.size() == 1) t.delay = delays;
+    for (uint32_t d : t.delay) max_delay = std::max(max_delay, d);
     synapse_count_ += t.post.size();
     if (!p.bias.empty())
       for (int64_t k = 0; k < n; ++k) bias_[k] += p.bias[index_[k]];
     if (net.pop(p.src).model == NeuronModel::Input) input_tables_.push_back(in_.size());
     in_.push_back(std::move(t));
   }
-  acc_now_.assign(n, 0.0f);
-  acc_next_.assign(n, 0.0f);
+  slots_ = int64_t{max_delay} + 1;
+  acc_.assign(static_cast<size_t>(slots_ * n), 0.0f);
 }
 
 void CoreModel::reset_state() {
   neurons_.reset();
-  std::fill(acc_now_.begin(), acc_now_.end(), 0.0f);
-  std::fill(acc_next_.begin(), acc_next_.end(), 0.0f);
+  std::fill(acc_.begin(), acc_.end(), 0.0f);
+  step_ = 0;
 }
 
 const CoreModel::LocalSynapses* CoreModel::table(uint32_t proj) const {
@@ -78,16 +83,28 @@ const CoreModel::LocalSynapses* CoreModel::table(uint32_t proj) const {
   return nullptr;
 }
 
-double CoreModel::receive_spikes(uint32_t proj, std::span<const uint32_t> pre, bool next_step) {
+uint64_t CoreModel::deliver(const LocalSynapses& t, uint32_t i, float value) {
+  const uint32_t lo = t.row_ptr[i], hi = t.row_ptr[i + 1];
+  if (t.delay.size() == 1) {
+    float* acc = slot(t.delay[0]);
+    if (value == 1.0f) {
+      for (uint32_t k = lo; k < hi; ++k) acc[t.post[k]] += t.weight[k];
+    } else {
+      for (uint32_t k = lo; k < hi; ++k) acc[t.post[k]] += t.weight[k] * value;
+    }
+  } else {
+    for (uint32_t k = lo; k < hi; ++k) slot(t.delay[k])[t.post[k]] += t.weight[k] * value;
+  }
+  return hi - lo;
+}
+
+double CoreModel::receive(uint32_t proj, std::span<const uint32_t> pre,
+                          std::span<const float> values) {
   const LocalSynapses* t = table(proj);
   if (t == nullptr) return 0.0;
-  float* acc = next_step ? acc_next_.data() : acc_now_.data();
   uint64_t ops = 0;
-  for (uint32_t i : pre) {
-    const uint32_t lo = t->row_ptr[i], hi = t->row_ptr[i + 1];
-    for (uint32_t k = lo; k < hi; ++k) acc[t->post[k]] += t->weight[k];
-    ops += hi - lo;
-  }
+  for (size_t k = 0; k < pre.size(); ++k)
+    ops += deliver(*t, pre[k], values.empty() ? 1.0f : values[k]);
   counters.synops += ops;
   counters.packets_in += pre.size();
   const double busy = static_cast<double>(ops) * timing_.synop_s;
@@ -102,9 +119,7 @@ double CoreModel::receive_input(std::span<const float> values) {
     for (size_t i = 0; i < values.size(); ++i) {
       const float x = values[i];
       if (x == 0.0f) continue;
-      const uint32_t lo = t.row_ptr[i], hi = t.row_ptr[i + 1];
-      for (uint32_t k = lo; k < hi; ++k) acc_now_[t.post[k]] += t.weight[k] * x;
-      ops += hi - lo;
+      ops += deliver(t, static_cast<uint32_t>(i), x);
     }
   }
   counters.input_synops += ops;
@@ -113,16 +128,26 @@ double CoreModel::receive_input(std::span<const float> values) {
   return busy;
 }
 
-double CoreModel::update(std::vector<uint32_t>& fired) {
-  const size_t n = acc_now_.size();
-  for (size_t k = 0; k < n; ++k) acc_now_[k] += bias_[k];
+double CoreModel::update(std::vector<uint32_t>& fired, std::vector<float>& values) {
+  const size_t n = index_.size();
+  float* now = slot(0);
+  for (size_t k = 0; k < n; ++k) now[k] += bias_[k];
   fired.clear();
-  const NeuronStepCounts c = neurons_.step(acc_now_, fired);
-  std::swap(acc_now_, acc_next_);
-  std::fill(acc_next_.begin(), acc_next_.end(), 0.0f);
+  values.clear();
+  const NeuronStepCounts c = neurons_.step(std::span<float>(now, n), fired);
+  std::fill(now, now + n, 0.0f);
+  if (neurons_.spiking()) {
+    counters.spikes += fired.size();
+  } else {
+    const auto v = neurons_.v();
+    for (size_t k = 0; k < n; ++k)
+      if (v[k] != 0.0f) {
+        fired.push_back(static_cast<uint32_t>(k));
+        values.push_back(v[k]);
+      }
+  }
   counters.updates_active += c.active;
   counters.updates_inactive += c.inactive;
-  counters.spikes += fired.size();
   const double busy = static_cast<double>(c.active) * timing_.update_active_s +
                       static_cast<double>(c.inactive) * timing_.update_inactive_s;
   counters.busy_s += busy;

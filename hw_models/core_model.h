@@ -6,6 +6,13 @@
 // {3, 17}; for each, it walks that axon's synapse list in its own memory,
 // adds every weight into the dendrite accumulator of the target neuron and
 // counts one synop per synapse. update() then runs the neuron unit.
+//
+// Delivery in time: what arrives during timestep t for a synapse of delay D
+// (delivery_delays(): layer delay, back edge, NIR Delay nodes) is added into the
+// dendrite accumulator slot of step t + D, a ring of max(D) + 1 slots as on
+// Loihi's delayed dendritic accumulators. begin_step(t) is called before any
+// delivery of step t, so a delayed spike lands in the right slot whether it
+// arrives before or after this core's own update of step t.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +34,7 @@ class CoreModel {
  public:
   // The neurons `index` (population indices, in local order) of `pop`.
   CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index, const DynamicsOptions& dyn,
-            const CoreTiming& timing);
+            const CoreTiming& timing, uint32_t layer_delay);
 
   PopId pop() const { return pop_; }
   // Population index of local neuron i.
@@ -36,19 +43,23 @@ class CoreModel {
   const NeuronGroup& neurons() const { return neurons_; }
   uint64_t synapses() const { return synapse_count_; }
 
-  void reset_state();  // between samples
+  void reset_state();  // between samples: rest state, empty accumulators, step 0
+  void begin_step(int64_t t) { step_ = t; }
 
-  // Spikes of projection `proj` from presynaptic neurons `pre` (indices into
-  // the source population). `next_step`: they count toward the next
-  // timestep's input (delayed edges). Returns the busy time spent.
-  double receive_spikes(uint32_t proj, std::span<const uint32_t> pre, bool next_step);
+  // Messages of projection `proj` from presynaptic neurons `pre` (indices into
+  // the source population) sent during the current step: spikes when `values`
+  // is empty, else graded messages carrying values[k] for pre[k]. Returns the
+  // busy time spent.
+  double receive(uint32_t proj, std::span<const uint32_t> pre, std::span<const float> values);
   // Real-valued values of the whole Input population (graded spikes);
   // zeros cost nothing. Returns the busy time spent.
   double receive_input(std::span<const float> values);
 
-  // Runs the neuron unit on this step's input; local indices of fired neurons
-  // go to `fired`. Returns the busy time spent.
-  double update(std::vector<uint32_t>& fired);
+  // Runs the neuron unit on this step's input. Spiking models: local indices of
+  // the neurons that fired go to `fired`. Others send values: local indices of
+  // neurons whose value is non-zero go to `fired`, their values to `values`.
+  // Returns the busy time spent.
+  double update(std::vector<uint32_t>& fired, std::vector<float>& values);
 
   CoreCounters counters;
 
@@ -58,8 +69,14 @@ class CoreModel {
     std::vector<uint32_t> row_ptr;  // per presynaptic neuron of the source population
     std::vector<uint32_t> post;     // local target neuron
     std::vector<float> weight;
+    std::vector<uint32_t> delay;    // timesteps per synapse; one value when all equal
   };
   const LocalSynapses* table(uint32_t proj) const;
+  // Adds value * weight of pre `i`'s synapses of `t` into their slots; returns synops.
+  uint64_t deliver(const LocalSynapses& t, uint32_t i, float value);
+  float* slot(uint32_t delay) {
+    return acc_.data() + static_cast<size_t>((step_ + delay) % slots_) * index_.size();
+  }
 
   PopId pop_;
   std::vector<uint32_t> index_;
@@ -68,7 +85,10 @@ class CoreModel {
   std::vector<LocalSynapses> in_;       // one per incoming projection
   std::vector<uint32_t> input_tables_;  // indices into in_ of projections from the Input
   std::vector<float> bias_;
-  std::vector<float> acc_now_, acc_next_;  // dendrite accumulators: this step, next step
+  // Dendrite accumulators: slots_ rows of size() values, row (t % slots_) for step t.
+  std::vector<float> acc_;
+  int64_t slots_ = 1;
+  int64_t step_ = 0;
   uint64_t synapse_count_ = 0;
 };
 

@@ -14,7 +14,8 @@ struct CoreCounters {
   uint64_t updates_active = 0;  // neuron updates with input or state away from rest
   uint64_t updates_inactive = 0;
   uint64_t spikes = 0;       // neurons of this core that fired
-  uint64_t packets_out = 0;  // spike messages: one per (firing neuron, destination core)
+  uint64_t packets_out = 0;  // messages: one per (sending neuron, destination core)
+  uint64_t graded_packets_out = 0;  // of which graded: carrying a value (non-spiking senders)
   uint64_t packets_in = 0;
   uint64_t packets_local = 0;  // messages whose destination is in the same tile
   uint64_t hops_ew = 0;        // tile-to-tile hops of the messages this core sent
@@ -32,7 +33,7 @@ struct CounterInfo {
   uint64_t CoreCounters::*member;
 };
 
-inline constexpr std::array<CounterInfo, 11> kCoreCounterInfo{{
+inline constexpr std::array<CounterInfo, 12> kCoreCounterInfo{{
     {"synops", "ops", "synaptic operations (one per synapse of each arriving spike)",
      &CoreCounters::synops},
     {"input_synops", "ops", "real-valued input deliveries to first-layer synapses",
@@ -44,6 +45,10 @@ inline constexpr std::array<CounterInfo, 11> kCoreCounterInfo{{
     {"spikes", "spikes", "neurons of this core that fired", &CoreCounters::spikes},
     {"packets_out", "packets", "spike messages sent, one per (spike, destination core)",
      &CoreCounters::packets_out},
+    {"graded_packets_out", "packets",
+     "messages carrying a value (graded spikes of non-spiking populations such as LI, I, "
+     "CubaLI), counted in packets_out too",
+     &CoreCounters::graded_packets_out},
     {"packets_in", "packets", "spike messages received", &CoreCounters::packets_in},
     {"packets_local", "packets", "messages delivered within the sending tile",
      &CoreCounters::packets_local},

@@ -39,6 +39,7 @@ NeuronGroup::NeuronGroup(const Population& pop, int64_t begin, int64_t end,
       a_ = rate(p.tau, begin, end, opt.dt);
       break;
     case NeuronModel::CubaLIF:
+    case NeuronModel::CubaLI:
       a_ = rate(p.tau_mem, begin, end, opt.dt);
       a_syn_ = rate(p.tau_syn, begin, end, opt.dt);
       b_syn_ = slice(p.w_in, begin, end, 1.f);
@@ -48,8 +49,8 @@ NeuronGroup::NeuronGroup(const Population& pop, int64_t begin, int64_t end,
       break;
   }
   b_ = slice(p.r, begin, end, 1.f);
-  const bool leaky =
-      model_ == NeuronModel::LIF || model_ == NeuronModel::LI || model_ == NeuronModel::CubaLIF;
+  const bool leaky = model_ == NeuronModel::LIF || model_ == NeuronModel::LI ||
+                     model_ == NeuronModel::CubaLIF || model_ == NeuronModel::CubaLI;
   v_leak_ = leaky ? slice(p.v_leak, begin, end, 0.f) : slice({}, begin, end, 0.f);
   v_th_ = slice(p.v_threshold, begin, end, 0.f);
   v_reset_ = slice(p.v_reset, begin, end, 0.f);
@@ -90,17 +91,20 @@ NeuronStepCounts NeuronGroup::step(std::span<float> current, std::vector<uint32_
       break;
     }
     case NeuronModel::CubaLIF:
+    case NeuronModel::CubaLI: {
+      const bool spikes = model_ == NeuronModel::CubaLIF;
       for (size_t i = 0; i < n; ++i) {
         float v = v_[i], isyn = i_syn_[i];
         const float in = current[i];
         active += (in != 0.f || v != v_leak_[i] || isyn != 0.f);
         isyn = isyn + a_syn_[i] * (-isyn + b_syn_[i] * in);
         v = v + a_[i] * ((v_leak_[i] - v) + b_[i] * isyn);
-        fire(i, v);
+        if (spikes) fire(i, v);
         v_[i] = v;
         i_syn_[i] = isyn;
       }
       break;
+    }
     case NeuronModel::IF:
     case NeuronModel::Integrator: {
       const bool spikes = model_ == NeuronModel::IF;

@@ -6,6 +6,7 @@
 //   LI:      as LIF without spikes
 //   CubaLIF: i += dt/tau_syn * (-i + w_in*I);  v += dt/tau_mem * ((v_leak - v) + r*i)
 //            (the synaptic current is updated first and drives v in the same step)
+//   CubaLI:  as CubaLIF without spikes
 //   IF:      v += r*I;  spike if v > v_threshold
 //   I:       v += r*I
 //   Threshold: spike = I > v_threshold (stateless)
@@ -17,7 +18,7 @@
 // Check of the LIF form: NIR paper's lif_norse.nir fed lif_norse.csv column 0 at
 // dt = 1e-4 gives Norse's spikes exactly and its voltage within 4e-9.
 // After a spike: v = v_reset (ResetMode::ToReset) or v -= v_threshold (Subtract).
-// Rest (the state after reset()): v = v_leak for LIF, LI and CubaLIF (i = 0), v = 0
+// Rest (the state after reset()): v = v_leak for LIF, LI, CubaLIF, CubaLI (i = 0), v = 0
 // for IF and I.
 #pragma once
 
@@ -72,8 +73,8 @@ class NeuronGroup {
   // Per-neuron constants precomputed from the parameters and dt.
   std::vector<float> a_;      // dt/tau (LIF, LI, CubaLIF membrane); unused by IF, I
   std::vector<float> b_;      // input gain
-  std::vector<float> a_syn_;  // dt/tau_syn (CubaLIF)
-  std::vector<float> b_syn_;  // input gain into the synaptic current (CubaLIF)
+  std::vector<float> a_syn_;  // dt/tau_syn (CubaLIF, CubaLI)
+  std::vector<float> b_syn_;  // input gain into the synaptic current (CubaLIF, CubaLI)
   std::vector<float> v_leak_, v_th_, v_reset_;  // v_leak_ is the rest value
   std::vector<float> v_, i_syn_;
 };

@@ -147,14 +147,6 @@ Hops hops_between(const CorePlace& a, const CorePlace& b) {
 Mapping map_network(const Network& net, const CoreLimits& lim) {
   if (lim.neurons <= 0 || lim.axons <= 0 || lim.synapse_memory_bytes <= 0 || lim.weight_bits <= 0)
     throw InputError("chip.core: neurons, axons, synapse_memory_bytes and weight_bits must be > 0");
-  for (const Projection& pr : net.projs) {
-    const Population& src = net.pop(pr.src);
-    if (src.model != NeuronModel::Input && !is_spiking(src.model))
-      throw InputError("layer '" + src.name + "' (" + to_string(src.model) + ") feeds '" +
-                       net.pop(pr.dst).name +
-                       "': cores exchange spikes only; graded values between layers are not "
-                       "modelled (only the Input may feed real values)");
-  }
   Mapping m;
   m.pop_cores.resize(net.pops.size());
   for (PopId p : net.order) {

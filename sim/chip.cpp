@@ -86,7 +86,7 @@ void ChipRun::run(int64_t first, int64_t count, int timesteps, const InputSource
       for (auto& c : cores_) c->model().reset_state();
       for (int t = 0; t < timesteps; ++t) {
         noc_->new_timestep();
-        for (auto& c : cores_) c->new_timestep();
+        for (auto& c : cores_) c->new_timestep(t);
         const std::span<const float> x = input(s, t);
         for (CoreId c : input_cores_) cores_[idx(c)]->take_input(x);
         for (PopId p : net_.order)

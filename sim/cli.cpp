@@ -52,7 +52,8 @@ void inspect(const std::string& model, bool as_json) {
       syn += pr.num_synapses();
       m += pr.dense_macs;
       w += pr.weight_params;
-      in += (in.empty() ? "" : " ") + pr.name + (pr.delay ? " (delay 1)" : "");
+      in += (in.empty() ? "" : " ") + pr.name + (pr.back ? " (recurrent)" : "") +
+            (pr.syn_delay_s.empty() ? "" : " (Delay)");
     }
     if (pop.model != NeuronModel::Input) neurons += pop.size;
     synapses += syn;

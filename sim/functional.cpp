@@ -28,13 +28,19 @@ FunctionalExecutor::FunctionalExecutor(const Network& net, FunctionalOptions opt
   if (opt_.layer_delay > 1)
     throw std::invalid_argument("FunctionalExecutor: layer_delay must be 0 or 1, not " +
                                 std::to_string(opt_.layer_delay));
+  check_delays(net, opt_.dynamics.dt);
   groups_.reserve(net.pops.size());
   for (const Population& p : net.pops) groups_.emplace_back(p, 0, p.size, opt_.dynamics);
+  slots_.assign(net.pops.size(), 1);
   for (uint32_t j = 0; j < net.projs.size(); ++j) {
     in_[idx(net.projs[j].dst)].push_back(j);
     out_[idx(net.projs[j].src)].push_back(j);
+    delays_.push_back(delivery_delays(net, j, opt_.dynamics.dt, opt_.layer_delay));
+    const uint32_t dmax = *std::max_element(delays_[j].begin(), delays_[j].end());
+    int64_t& sl = slots_[idx(net.projs[j].dst)];
+    sl = std::max<int64_t>(sl, int64_t{dmax} + 1);
   }
-  // A projection delivering this step's sends needs its source evaluated first.
+  // A projection delivering within the step needs its source evaluated first.
   std::vector<size_t> pos(net.pops.size(), net.pops.size());
   for (size_t k = 0; k < net.order.size(); ++k) pos[idx(net.order[k])] = k;
   for (uint32_t j = 0; j < net.projs.size(); ++j) {
@@ -42,15 +48,11 @@ FunctionalExecutor::FunctionalExecutor(const Network& net, FunctionalOptions opt
     if (pos[idx(pr.dst)] == net.pops.size())
       throw std::invalid_argument("FunctionalExecutor: population '" + net.pop(pr.dst).name +
                                   "' is missing from Network::order");
-    if (!late(j) && pos[idx(pr.src)] >= pos[idx(pr.dst)])
+    const bool same_step = std::find(delays_[j].begin(), delays_[j].end(), 0u) != delays_[j].end();
+    if (same_step && pos[idx(pr.src)] >= pos[idx(pr.dst)])
       throw std::invalid_argument("FunctionalExecutor: projection '" + pr.name +
                                   "' without delay goes against Network::order");
   }
-}
-
-bool FunctionalExecutor::late(uint32_t proj) const {
-  const Projection& pr = net_.projs[proj];
-  return pr.delay > 0 || (opt_.layer_delay > 0 && pr.src != net_.input);
 }
 
 FunctionalResult FunctionalExecutor::run(std::span<const float> sample, int64_t timesteps) {
@@ -69,64 +71,65 @@ FunctionalResult FunctionalExecutor::run(std::span<const float> sample, int64_t 
   if (opt_.record_v) r.v_trace.resize(P);
   if (opt_.record_spikes) r.spike_trace.resize(P);
 
-  // What each population sent: neuron indices and values.
-  struct Sent {
-    std::vector<uint32_t> idx;
-    std::vector<float> val;
-  };
-  std::vector<Sent> now(P), before(P);
-  std::vector<std::vector<float>> current(P);
-  for (size_t p = 0; p < P; ++p) current[p].resize(static_cast<size_t>(net_.pops[p].size));
+  // pending[p]: slots_[p] rows of p's size; row (t % slots_[p]) is the input of step t.
+  std::vector<std::vector<float>> pending(P);
+  for (size_t p = 0; p < P; ++p)
+    pending[p].assign(static_cast<size_t>(slots_[p] * net_.pops[p].size), 0.f);
   for (NeuronGroup& g : groups_) g.reset();
-  std::vector<uint32_t> fired;
+  std::vector<uint32_t> fired, sent_idx, out_fired;
+  std::vector<float> sent_val, I;
+  auto row = [&](uint32_t p, int64_t t) {
+    return pending[p].data() + static_cast<size_t>((t % slots_[p]) * net_.pops[p].size);
+  };
 
   for (int64_t t = 0; t < timesteps; ++t) {
     const auto ts = static_cast<size_t>(t);
     for (PopId pid : net_.order) {
       const uint32_t p = idx(pid);
-      std::vector<float>& I = current[p];
-      std::fill(I.begin(), I.end(), 0.f);
+      const auto size = static_cast<size_t>(net_.pops[p].size);
+      float* due = row(p, t);
       if (pid == net_.input) {
-        std::copy_n(sample.begin() + t * in_pop.size, in_pop.size, I.begin());
+        I.assign(sample.begin() + t * in_pop.size, sample.begin() + (t + 1) * in_pop.size);
       } else {
-        for (uint32_t j : in_[p]) {
-          const Projection& pr = net_.projs[j];
-          const Sent& s = late(j) ? before[idx(pr.src)] : now[idx(pr.src)];
-          for (size_t k = 0; k < s.idx.size(); ++k) {
-            const float x = s.val[k];
-            for (uint64_t q = pr.row_ptr[s.idx[k]]; q < pr.row_ptr[s.idx[k] + 1]; ++q)
-              I[pr.synapses[q].post] += pr.synapses[q].weight * x;
-          }
-        }
+        I.assign(due, due + size);
         for (uint32_t j : in_[p]) {
           const auto& b = net_.projs[j].bias;
           for (size_t i = 0; i < b.size(); ++i) I[i] += b[i];
         }
       }
+      std::fill(due, due + size, 0.f);
       NeuronGroup& g = groups_[p];
       fired.clear();
       const NeuronStepCounts c = g.step(I, fired);
       r.active[p] += c.active;
       r.inactive[p] += c.inactive;
 
-      Sent& s = now[p];
-      s.idx.clear();
-      s.val.clear();
+      sent_idx.clear();
+      sent_val.clear();
       const auto v = g.v();
       if (g.spiking()) {
-        s.idx = fired;
-        s.val.assign(fired.size(), 1.f);
+        sent_idx = fired;
+        sent_val.assign(fired.size(), 1.f);
       } else {
         for (size_t i = 0; i < v.size(); ++i)
           if (v[i] != 0.f) {
-            s.idx.push_back(static_cast<uint32_t>(i));
-            s.val.push_back(v[i]);
+            sent_idx.push_back(static_cast<uint32_t>(i));
+            sent_val.push_back(v[i]);
           }
       }
-      r.spikes[p][ts] = s.idx.size();
+      r.spikes[p][ts] = sent_idx.size();
+      if (pid == net_.output) out_fired = fired;
       for (uint32_t j : out_[p]) {
+        const Projection& pr = net_.projs[j];
+        const std::vector<uint32_t>& d = delays_[j];
+        const uint32_t q = idx(pr.dst);
         uint64_t ev = 0;
-        for (uint32_t i : s.idx) ev += net_.projs[j].fan_out(i);
+        for (size_t k = 0; k < sent_idx.size(); ++k) {
+          const float x = sent_val[k];
+          for (uint64_t s = pr.row_ptr[sent_idx[k]]; s < pr.row_ptr[sent_idx[k] + 1]; ++s)
+            row(q, t + d[d.size() == 1 ? 0 : s])[pr.synapses[s].post] += pr.synapses[s].weight * x;
+          ev += pr.fan_out(sent_idx[k]);
+        }
         r.syn_events[j][ts] += ev;
       }
       if (opt_.record_v) r.v_trace[p].insert(r.v_trace[p].end(), v.begin(), v.end());
@@ -141,13 +144,12 @@ FunctionalResult FunctionalExecutor::run(std::span<const float> sample, int64_t 
     const uint32_t o = idx(net_.output);
     if (groups_[o].spiking()) {
       std::vector<float> out(static_cast<size_t>(net_.pops[o].size), 0.f);
-      for (uint32_t i : now[o].idx) out[i] = 1.f;
+      for (uint32_t i : out_fired) out[i] = 1.f;
       r.output.push_back(std::move(out));
     } else {
       const auto v = groups_[o].v();
       r.output.emplace_back(v.begin(), v.end());
     }
-    std::swap(now, before);
   }
   return r;
 }

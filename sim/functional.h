@@ -10,15 +10,15 @@
 //   r.spikes[idx(pop)][t], r.syn_events[proj][t], r.output[t]
 //
 // Per timestep t, for every population p in Network::order:
-//   current = sum over p's incoming projections (Network::incoming order, pre
-//             neurons ascending) of weight * value sent by the pre neuron, then + bias;
+//   current = what has been delivered for step t (below), then + bias;
 //             the Input population takes sample[t] instead.
 //   p's NeuronGroup steps on it; p then sends: 1.0 from every neuron that fired
-//   (spiking models), or its nonzero v (Input, Output, LI, I: graded values).
-// Which timestep's sends a projection delivers: t for layer_delay = 0 (populations
-// later in order see this step's spikes); t-1 for layer_delay = 1, except projections
-// from the Input, which are never delayed. Back edges (Projection::delay = 1) always
-// deliver t-1. Nothing is sent before t = 0.
+//   (spiking models), or its nonzero v (Input, Output, LI, CubaLI, I: graded values).
+//   Each value x sent at t through a synapse (weight w, delay D from
+//   delivery_delays()) adds w * x to its target's current of step t + D.
+// So with layer_delay = 0 populations later in order see this step's spikes;
+// layer_delay = 1 delays every projection but the Input's by one step; a back
+// edge is one step late; Delay nodes add their steps. Nothing is sent before t = 0.
 #pragma once
 
 #include <cstdint>
@@ -69,12 +69,12 @@ class FunctionalExecutor {
   FunctionalResult run(std::span<const float> sample, int64_t timesteps);
 
  private:
-  bool late(uint32_t proj) const;
-
   const Network& net_;
   FunctionalOptions opt_;
   std::vector<NeuronGroup> groups_;              // [pop]
   std::vector<std::vector<uint32_t>> in_, out_;  // [pop] -> projections
+  std::vector<std::vector<uint32_t>> delays_;    // [proj]: delivery_delays()
+  std::vector<int64_t> slots_;                   // [pop]: max incoming delay + 1
 };
 
 }  // namespace nmsim

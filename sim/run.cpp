@@ -99,6 +99,7 @@ void run_simulation(const RunOptions& o) {
     throw InputError("--layer-delay: " + std::to_string(o.layer_delay) + " must be 0 or 1");
 
   const Network net = read_nir(o.model);
+  check_delays(net, o.dt);
   const ChipParams chip = load_chip(o.hw, o.overrides);
   const AnnAcceleratorParams ann_params = load_ann_accelerator(o.ann_hw, o.ann_overrides);
   const ChipSpec spec = chip_spec(chip);

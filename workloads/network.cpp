@@ -1,5 +1,11 @@
 #include "workloads/network.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "workloads/errors.h"
+
 namespace nmsim {
 
 int64_t numel(const Shape& s) {
@@ -31,6 +37,8 @@ const char* to_string(NeuronModel m) {
       return "LI";
     case NeuronModel::CubaLIF:
       return "CubaLIF";
+    case NeuronModel::CubaLI:
+      return "CubaLI";
     case NeuronModel::Integrator:
       return "I";
     case NeuronModel::Threshold:
@@ -56,6 +64,48 @@ std::vector<uint32_t> Network::outgoing(PopId p) const {
   for (uint32_t i = 0; i < projs.size(); ++i)
     if (projs[i].src == p) out.push_back(i);
   return out;
+}
+
+namespace {
+std::string num(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.6g", x);
+  return b;
+}
+// Timesteps of a delay already checked to be whole.
+uint32_t steps(double delay_s, double dt) { return static_cast<uint32_t>(std::llround(delay_s / dt)); }
+}  // namespace
+
+void check_delays(const Network& net, double dt) {
+  for (const Network::DelayNode& d : net.delay_nodes)
+    for (size_t i = 0; i < d.delay_s.size(); ++i) {
+      const double s = d.delay_s[i] / dt;
+      const double r = std::round(s);
+      const std::string where = net.source + ": node '" + d.name + "': delay " +
+                                num(d.delay_s[i]) + " s at index " + std::to_string(i) + " is " +
+                                num(s) + " timesteps at dt = " + num(dt) + " s";
+      if (std::abs(s - r) > 1e-6 * std::max(1.0, std::abs(r)))
+        throw InputError(where + " (rule: a whole number of timesteps; choose --dt accordingly)");
+      if (r > kMaxDelaySteps)
+        throw InputError(where + " (rule: at most " + std::to_string(kMaxDelaySteps) +
+                         " timesteps)");
+    }
+}
+
+std::vector<uint32_t> delivery_delays(const Network& net, uint32_t j, double dt,
+                                      uint32_t layer_delay) {
+  const Projection& p = net.projs[j];
+  const bool from_input = net.pop(p.src).model == NeuronModel::Input;
+  const uint32_t layer = layer_delay > 0 && !from_input ? 1 : 0;
+  const uint32_t cycle = layer_delay == 0 && p.back ? 1 : 0;
+  if (p.syn_delay_s.empty()) return {layer + cycle};
+  std::vector<uint32_t> d(p.syn_delay_s.size());
+  for (size_t k = 0; k < d.size(); ++k) {
+    const uint32_t e = steps(p.syn_delay_s[k], dt);
+    d[k] = e + layer + (e == 0 ? cycle : 0);
+  }
+  if (std::all_of(d.begin(), d.end(), [&](uint32_t x) { return x == d[0]; })) d.resize(1);
+  return d;
 }
 
 }  // namespace nmsim

@@ -3,12 +3,13 @@
 //
 // A NIR graph is compiled into two kinds of objects:
 //  - Population: a stateful (or stateless spiking) group of neurons — the
-//    Input node, every neuron node (IF, LIF, LI, CubaLIF, I, Threshold), and
+//    Input node, every neuron node (IF, LIF, LI, CubaLIF, CubaLI, I, Threshold), and
 //    an Output node that is fed by a weighted op rather than by neurons.
 //  - Projection: the composition of every linear, stateless node (Affine,
-//    Linear, Scale, Conv1d/2d, Flatten, SumPool2d, AvgPool2d) on a path from one
-//    population to the next, stored as explicit synapses (CSR by presynaptic
-//    neuron), every kernel tap a synapse, zero weights included.
+//    Linear, Scale, Conv1d/2d, Flatten, SumPool2d, AvgPool2d, Delay) on a path
+//    from one population to the next, stored as explicit synapses (CSR by
+//    presynaptic neuron), every kernel tap a synapse, zero weights included.
+//    Delay nodes on the path give each synapse its own delay.
 //
 // Example: input -> conv1 -> lif1 -> pool -> conv2 -> lif2 -> flatten -> fc -> output
 // gives populations {input, lif1, lif2, output} and projections
@@ -36,23 +37,24 @@ enum class NeuronModel : uint8_t {
   LIF,         // NIR LIF
   LI,          // NIR LI (leaky, non-spiking; value = v)
   CubaLIF,     // NIR CubaLIF
+  CubaLI,      // NIR CubaLI (current-based leaky integrator, non-spiking; value = v)
   Integrator,  // NIR I (non-spiking; value = v)
   Threshold,   // NIR Threshold (stateless spike = [I > v_threshold])
 };
 const char* to_string(NeuronModel m);
-bool is_spiking(NeuronModel m);  // IF, LIF, CubaLIF, Threshold
+bool is_spiking(NeuronModel m);  // IF, LIF, CubaLIF, Threshold; the others send values
 
 // Per-neuron parameter arrays, each either empty (unused by the model) or of
 // the population's size (scalars in the file are broadcast on import).
 struct NeuronParams {
   std::vector<float> tau;      // LIF, LI: membrane time constant [s]
-  std::vector<float> tau_mem;  // CubaLIF
-  std::vector<float> tau_syn;  // CubaLIF
+  std::vector<float> tau_mem;  // CubaLIF, CubaLI
+  std::vector<float> tau_syn;  // CubaLIF, CubaLI
   std::vector<float> r;
   std::vector<float> v_leak;
   std::vector<float> v_threshold;
   std::vector<float> v_reset;  // defaults to 0 when the file has none
-  std::vector<float> w_in;     // CubaLIF
+  std::vector<float> w_in;     // CubaLIF, CubaLI
 };
 
 struct Population {
@@ -72,13 +74,16 @@ struct Projection {
   std::string name;                    // NIR nodes joined by '+', e.g. "pool+conv2"
   std::vector<std::string> nir_nodes;  // in path order
   PopId src{}, dst{};
-  // 1 for a back edge that closes a cycle (recurrence): the source's spikes of
-  // timestep t-1 are delivered at t. 0 otherwise.
-  uint32_t delay = 0;
+  // A back edge closes a cycle (recurrence): without an explicit delay, what
+  // the source sends at t is delivered at t+1 (see delivery_delays()).
+  bool back = false;
   // CSR by presynaptic neuron: synapses of pre i are
   // synapses[row_ptr[i] .. row_ptr[i+1]).
   std::vector<uint64_t> row_ptr;
   std::vector<Synapse> synapses;
+  // Per synapse, the sum of the NIR Delay nodes on its path in seconds
+  // (parallel to `synapses`); empty when the projection has no Delay node.
+  std::vector<double> syn_delay_s;
   std::vector<float> bias;  // per post neuron; empty when every bias is 0
   // Dense-equivalent multiply-accumulates per timestep (what a conventional
   // accelerator executes for the linear ops of this projection).
@@ -105,10 +110,34 @@ struct Network {
   // Populations in evaluation order (topological, back edges excluded).
   std::vector<PopId> order;
 
+  // NIR Delay nodes (name, per-element delays in seconds), for check_delays().
+  struct DelayNode {
+    std::string name;
+    std::vector<double> delay_s;
+  };
+  std::vector<DelayNode> delay_nodes;
+
   const Population& pop(PopId p) const { return pops[idx(p)]; }
   // Projections whose destination is p, in file order.
   std::vector<uint32_t> incoming(PopId p) const;
   std::vector<uint32_t> outgoing(PopId p) const;
 };
+
+// Throws InputError unless every Delay node's delays are whole numbers of
+// timesteps at `dt` ("node 'd1': delay 1.5e-03 s at index 2 is 1.5 timesteps at
+// dt = 1e-03 s (rule: a whole number of timesteps)"), at most kMaxDelaySteps.
+void check_delays(const Network& net, double dt);
+inline constexpr uint32_t kMaxDelaySteps = 1024;
+
+// Timesteps from a send to its delivery, for the synapses of projection `j`:
+// what the source sends at t reaches the destination's input of t + D, with
+//   D = explicit steps of the synapse's Delay nodes
+//     + 1 if layer_delay = 1 and the source is not the Input (one step per layer),
+//     + 1 if layer_delay = 0, the projection is a back edge and the synapse
+//         has no explicit delay (a cycle needs at least one step).
+// One value per synapse, or a single value when every synapse has the same.
+// Assumes check_delays(net, dt) passed.
+std::vector<uint32_t> delivery_delays(const Network& net, uint32_t j, double dt,
+                                      uint32_t layer_delay);
 
 }  // namespace nmsim

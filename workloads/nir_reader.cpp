@@ -28,8 +28,8 @@ constexpr size_t kMaxStringBytes = size_t{1} << 26;
 constexpr uint64_t kMaxSynapses = uint64_t{1} << 31;
 
 const char* const kSupported =
-    "Input, Output, Affine, Linear, Scale, Conv1d, Conv2d, Flatten, SumPool2d, AvgPool2d, IF, "
-    "LIF, LI, CubaLIF, I, Threshold, NIRGraph";
+    "Input, Output, Affine, Linear, Scale, Conv1d, Conv2d, Flatten, SumPool2d, AvgPool2d, Delay, "
+    "IF, LIF, LI, CubaLIF, CubaLI, I, Threshold, NIRGraph";
 
 // ---------------------------------------------------------------------------
 // HDF5 access
@@ -304,9 +304,10 @@ struct Acc {
 
 // One linear, stateless NIR node with its geometry resolved.
 struct LinOp {
-  enum Kind { Affine, Scale, Conv, Pool, Reshape } kind = Reshape;
+  enum Kind { Affine, Scale, Conv, Pool, Reshape, Delay } kind = Reshape;
   Shape in, out;
-  std::vector<double> w;     // Affine (out_f, in_f); Conv (cout, cin_g, kh, kw); Scale
+  std::vector<double> w;     // Affine (out_f, in_f); Conv (cout, cin_g, kh, kw); Scale;
+                             // Delay: per element, seconds
   std::vector<double> bias;  // per output element; empty when the node has none
   int64_t in_f = 0, out_f = 0;
   int64_t cin_g = 1, cout_g = 1, C = 0, H = 1, W = 1, Ho = 1, Wo = 1;
@@ -314,10 +315,12 @@ struct LinOp {
   double pool_scale = 1.0;
   uint64_t macs = 0, params = 0, pool_ops = 0;
 
-  // y += op(e_i * v), touching every structurally connected output.
+  // y += op(e_i * v), touching every structurally connected output. A Delay
+  // passes values through; the delay itself is applied by the caller.
   void apply(uint32_t i, double v, Acc& y) const {
     switch (kind) {
       case Reshape:
+      case Delay:
         y.add(i, v);
         break;
       case Scale:
@@ -363,6 +366,17 @@ struct LinOp {
 
 enum class Kind { Input, Output, Neuron, Linear, PassThrough };
 
+struct Path {
+  std::vector<uint32_t> nodes;  // linear nodes, in order
+  bool back = false;
+};
+
+struct ProjBuild {
+  uint32_t src, dst;  // node ids
+  bool back;
+  std::vector<Path> paths;
+};
+
 struct NodeInfo {
   Kind kind = Kind::Linear;
   NeuronModel model = NeuronModel::LIF;
@@ -393,8 +407,13 @@ class Compiler {
     return *v;
   }
   int64_t int_scalar(uint32_t n, const std::string& key, std::optional<int64_t> dflt) const;
+  // An integer or one per spatial dimension, as {h, w}; a 1-D op gets
+  // `absent` (the op's neutral value: 1 for stride, 0 for padding) as h.
   std::array<int64_t, 2> int_pair(uint32_t n, const std::string& key, int spatial,
-                                  std::optional<int64_t> dflt, int64_t min) const;
+                                  std::optional<int64_t> dflt, int64_t min,
+                                  int64_t absent) const;
+  // Every value of `v` finite (InputError naming the node, key and index).
+  void check_finite(uint32_t n, const std::string& key, const Value& v) const;
   Shape shape_param(uint32_t n, const std::string& key) const;
   void check_dims(uint32_t n, const Value& w) const {
     for (int64_t d : w.shape)
@@ -409,6 +428,8 @@ class Compiler {
   void build_conv(uint32_t n, int spatial);
   void build_pool(uint32_t n, bool avg);
   void build_neuron(uint32_t n);
+  void build_delayed(const ProjBuild& b, Projection& pr, int64_t n_src, int64_t n_dst,
+                     std::vector<Acc>& scratch) const;
   bool is_pop(uint32_t n) const { return pop_of_[n] >= 0; }
 
   const H5File& f_;
@@ -435,9 +456,10 @@ int64_t Compiler::int_scalar(uint32_t n, const std::string& key,
 }
 
 std::array<int64_t, 2> Compiler::int_pair(uint32_t n, const std::string& key, int spatial,
-                                          std::optional<int64_t> dflt, int64_t min) const {
+                                          std::optional<int64_t> dflt, int64_t min,
+                                          int64_t absent) const {
   const Value* v = param(n, key);
-  if (!v && dflt) return {*dflt, *dflt};
+  if (!v && dflt) return {spatial == 1 ? absent : *dflt, *dflt};
   if (!v) v = &need(n, key);
   auto bad = [&] {
     fail_node(n, "dataset '" + key + "' is " + value_str(*v) + " (rule: an integer >= " +
@@ -448,7 +470,14 @@ std::array<int64_t, 2> Compiler::int_pair(uint32_t n, const std::string& key, in
     if (x != std::floor(x) || x < static_cast<double>(min)) bad();
   const auto a = static_cast<int64_t>(v->num[0]);
   const auto b = static_cast<int64_t>(v->num.back());
-  return spatial == 1 ? std::array<int64_t, 2>{1, a} : std::array<int64_t, 2>{a, b};
+  return spatial == 1 ? std::array<int64_t, 2>{absent, a} : std::array<int64_t, 2>{a, b};
+}
+
+void Compiler::check_finite(uint32_t n, const std::string& key, const Value& v) const {
+  for (size_t i = 0; i < v.num.size(); ++i)
+    if (!std::isfinite(v.num[i]))
+      fail_node(n, "parameter '" + key + "' is " + (std::isnan(v.num[i]) ? "NaN" : v.num[i] > 0 ? "+Inf" : "-Inf") +
+                       " at index " + std::to_string(i) + " (rule: finite)");
 }
 
 Shape Compiler::shape_param(uint32_t n, const std::string& key) const {
@@ -466,9 +495,11 @@ void Compiler::classify() {
   static const std::map<std::string, NeuronModel> neurons = {
       {"IF", NeuronModel::IF},        {"LIF", NeuronModel::LIF},
       {"LI", NeuronModel::LI},        {"CubaLIF", NeuronModel::CubaLIF},
-      {"I", NeuronModel::Integrator}, {"Threshold", NeuronModel::Threshold}};
-  static const std::set<std::string> linear = {"Affine", "Linear",  "Scale",     "Conv1d",
-                                               "Conv2d", "Flatten", "SumPool2d", "AvgPool2d"};
+      {"CubaLI", NeuronModel::CubaLI}, {"I", NeuronModel::Integrator},
+      {"Threshold", NeuronModel::Threshold}};
+  static const std::set<std::string> linear = {"Affine",  "Linear",    "Scale",
+                                               "Conv1d",  "Conv2d",    "Flatten",
+                                               "SumPool2d", "AvgPool2d", "Delay"};
   bool have_input = false;
   for (uint32_t n = 0; n < g_.nodes.size(); ++n) {
     const std::string& t = g_.nodes[n].type;
@@ -570,6 +601,7 @@ void Compiler::build_conv(uint32_t n, int spatial) {
                      (spatial == 2 ? "(C_out, C_in/groups, kH, kW)" : "(C_out, C_in/groups, k)") +
                      ")");
   check_dims(n, w);
+  check_finite(n, "weight", w);
   const int64_t groups = int_scalar(n, "groups", 1);
   const int64_t cout = w.shape[0];
   op.cin_g = w.shape[1];
@@ -596,8 +628,8 @@ void Compiler::build_conv(uint32_t n, int spatial) {
       fail_node(n, "input_shape " + value_str(*is) + " does not match the inferred input " +
                        shape_str(ni.in) + " (rule: input_shape = input's spatial dims)");
   }
-  const auto stride = int_pair(n, "stride", spatial, 1, 1);
-  const auto dil = int_pair(n, "dilation", spatial, 1, 1);
+  const auto stride = int_pair(n, "stride", spatial, 1, 1, 1);
+  const auto dil = int_pair(n, "dilation", spatial, 1, 1, 1);
   op.sh = stride[0];
   op.sw = stride[1];
   op.dh = dil[0];
@@ -620,7 +652,7 @@ void Compiler::build_conv(uint32_t n, int spatial) {
       fail_node(n, "padding '" + p + "' (rule: an integer, a pair, 'same' or 'valid')");
     }
   } else {
-    const auto p = int_pair(n, "padding", spatial, 0, 0);
+    const auto p = int_pair(n, "padding", spatial, 0, 0, 0);
     op.ph = p[0];
     op.pw = p[1];
   }
@@ -639,6 +671,7 @@ void Compiler::build_conv(uint32_t n, int spatial) {
     if (b->is_string || (b->num.size() != static_cast<size_t>(cout) && b->num.size() != 1))
       fail_node(n, "bias has shape " + shape_str(b->shape) + " (rule: (C_out,) = (" +
                        std::to_string(cout) + ",))");
+    check_finite(n, "bias", *b);
     op.params += b->num.size();
     const int64_t plane = op.Ho * op.Wo;
     op.bias.assign(static_cast<size_t>(cout * plane), 0.0);
@@ -653,9 +686,9 @@ void Compiler::build_pool(uint32_t n, bool avg) {
   LinOp& op = ni.op;
   if (ni.in.size() != 3)
     fail_node(n, "input shape " + shape_str(ni.in) + " (rule: pooling input is (C, H, W))");
-  const auto k = int_pair(n, "kernel_size", 2, std::nullopt, 1);
-  const auto s = int_pair(n, "stride", 2, std::nullopt, 1);
-  const auto p = int_pair(n, "padding", 2, 0, 0);
+  const auto k = int_pair(n, "kernel_size", 2, std::nullopt, 1, 1);
+  const auto s = int_pair(n, "stride", 2, std::nullopt, 1, 1);
+  const auto p = int_pair(n, "padding", 2, 0, 0, 0);
   op.kind = LinOp::Pool;
   op.C = ni.in[0];
   op.H = ni.in[1];
@@ -715,6 +748,13 @@ void Compiler::build_neuron(uint32_t n) {
             {"v_reset", false, 0, false, &NeuronParams::v_reset},
             {"w_in", false, 1, false, &NeuronParams::w_in}};
       break;
+    case NeuronModel::CubaLI:
+      ps = {{"tau_mem", true, 0, true, &NeuronParams::tau_mem},
+            {"tau_syn", true, 0, true, &NeuronParams::tau_syn},
+            {"r", true, 0, false, &NeuronParams::r},
+            {"v_leak", true, 0, false, &NeuronParams::v_leak},
+            {"w_in", false, 1, false, &NeuronParams::w_in}};
+      break;
     case NeuronModel::Integrator:
       ps = {{"r", true, 0, false, &NeuronParams::r}};
       break;
@@ -753,6 +793,7 @@ void Compiler::build_neuron(uint32_t n) {
     if (!v) continue;
     if (v->num.empty())
       fail_node(n, std::string("dataset '") + p.key + "' is empty (rule: a value per neuron)");
+    check_finite(n, p.key, *v);
     for (size_t i = 0; i < size; ++i) {
       const double x = v->num[v->num.size() == 1 ? 0 : i];
       if (!std::isfinite(x) || (p.positive && x <= 0))
@@ -761,6 +802,56 @@ void Compiler::build_neuron(uint32_t n) {
                          (p.positive ? "time constants are finite and > 0" : "finite") + ")");
       dst[i] = static_cast<float>(x);
     }
+  }
+}
+
+// The synapses of a projection with Delay nodes on its paths: an impulse
+// carries the delay it has gathered, and parts of it with different delays stay
+// apart, so one (pre, post) pair may have several synapses of different delays.
+void Compiler::build_delayed(const ProjBuild& b, Projection& pr, int64_t n_src, int64_t n_dst,
+                             std::vector<Acc>& scratch) const {
+  using Entries = std::vector<std::pair<uint32_t, double>>;
+  std::map<double, Acc> out;  // by delay, seconds
+  std::map<double, Entries> groups, next;
+  pr.row_ptr.assign(1, 0);
+  for (int64_t i = 0; i < n_src; ++i) {
+    for (const Path& p : b.paths) {
+      groups.clear();
+      groups[0.0].emplace_back(static_cast<uint32_t>(i), 1.0);
+      for (uint32_t n : p.nodes) {
+        const LinOp& op = info_[n].op;
+        next.clear();
+        for (const auto& [d, es] : groups) {
+          if (op.kind == LinOp::Delay) {
+            for (const auto& [j, v] : es) next[d + op.w[j]].emplace_back(j, v);
+            continue;
+          }
+          Acc& a = scratch[n];
+          a.clear();
+          for (const auto& [j, v] : es) op.apply(j, v, a);
+          Entries& e = next[d];
+          for (uint32_t j : a.idx) e.emplace_back(j, a.val[j]);
+        }
+        groups.swap(next);
+      }
+      for (const auto& [d, es] : groups) {
+        Acc& o = out[d];
+        if (o.val.empty()) o.resize(static_cast<size_t>(n_dst));
+        for (const auto& [j, v] : es) o.add(j, v);
+      }
+    }
+    for (auto& [d, o] : out) {
+      std::sort(o.idx.begin(), o.idx.end());
+      for (uint32_t j : o.idx) {
+        pr.synapses.push_back({j, static_cast<float>(o.val[j])});
+        pr.syn_delay_s.push_back(d);
+      }
+      o.clear();
+    }
+    pr.row_ptr.push_back(pr.synapses.size());
+    if (pr.synapses.size() > kMaxSynapses)
+      f_.fail("projection '" + pr.name + "' has more than 2^31 synapses (rule: nmsim stores "
+              "every synapse explicitly; reduce the layer)");
   }
 }
 
@@ -799,6 +890,7 @@ void Compiler::infer_node(uint32_t n) {
         if (w.shape.size() != 2)
           fail_node(n, "weight has shape " + shape_str(w.shape) + " (rule: (out, in))");
         check_dims(n, w);
+        check_finite(n, "weight", w);
         op.kind = LinOp::Affine;
         op.out_f = w.shape[0];
         op.in_f = w.shape[1];
@@ -817,6 +909,7 @@ void Compiler::infer_node(uint32_t n) {
               (b->num.size() != static_cast<size_t>(op.out_f) && b->num.size() != 1))
             fail_node(n, "bias has shape " + shape_str(b->shape) + " (rule: (" +
                              std::to_string(op.out_f) + ",))");
+          check_finite(n, "bias", *b);
           op.params += b->num.size();
           op.bias.resize(static_cast<size_t>(numel(ni.out)));
           for (size_t i = 0; i < op.bias.size(); ++i)
@@ -828,6 +921,7 @@ void Compiler::infer_node(uint32_t n) {
           fail_node(n, "scale has shape " + shape_str(s.shape) + " but the input is " +
                            shape_str(ni.in) +
                            " (rule: scale is a scalar or has the input's shape)");
+        check_finite(n, "scale", s);
         op.kind = LinOp::Scale;
         op.w = s.num;
         ni.out = ni.in;
@@ -837,6 +931,21 @@ void Compiler::infer_node(uint32_t n) {
         build_conv(n, t == "Conv2d" ? 2 : 1);
       } else if (t == "SumPool2d" || t == "AvgPool2d") {
         build_pool(n, t == "AvgPool2d");
+      } else if (t == "Delay") {
+        const Value& d = need(n, "delay");
+        if (d.num.size() != 1 && d.shape != ni.in)
+          fail_node(n, "delay has shape " + shape_str(d.shape) + " but the input is " +
+                           shape_str(ni.in) + " (rule: delay is a scalar or has the input's shape)");
+        check_finite(n, "delay", d);
+        op.kind = LinOp::Delay;
+        op.w.assign(static_cast<size_t>(numel(ni.in)), 0.0);
+        for (size_t i = 0; i < op.w.size(); ++i) {
+          op.w[i] = d.num[d.num.size() == 1 ? 0 : i];
+          if (op.w[i] < 0)
+            fail_node(n, "delay is " + value_str(d) + ", negative at index " + std::to_string(i) +
+                             " (rule: delays are >= 0 seconds)");
+        }
+        ni.out = ni.in;
       } else if (t == "Flatten") {
         const auto rank = static_cast<int64_t>(ni.in.size());
         int64_t s = int_scalar(n, "start_dim", 1), e = int_scalar(n, "end_dim", -1);
@@ -897,16 +1006,6 @@ void Compiler::infer_shapes() {
   }
 }
 
-struct Path {
-  std::vector<uint32_t> nodes;  // linear nodes, in order
-  bool back = false;
-};
-
-struct ProjBuild {
-  uint32_t src, dst;  // node ids
-  bool back;
-  std::vector<Path> paths;
-};
 
 Network Compiler::compile() {
   classify();
@@ -1006,7 +1105,7 @@ Network Compiler::compile() {
     Projection pr;
     pr.src = PopId{static_cast<uint32_t>(pop_of_[b.src])};
     pr.dst = PopId{static_cast<uint32_t>(pop_of_[b.dst])};
-    pr.delay = b.back ? 1 : 0;
+    pr.back = b.back;
     std::set<std::pair<int64_t, uint32_t>> members;
     for (const Path& p : b.paths)
       for (uint32_t n : p.nodes)
@@ -1030,6 +1129,14 @@ Network Compiler::compile() {
         if (scratch[n].val.empty()) scratch[n].resize(static_cast<size_t>(numel(info_[n].out)));
     const Population& src = net.pops[idx(pr.src)];
     const Population& dst = net.pops[idx(pr.dst)];
+    bool delayed = false;
+    for (const Path& p : b.paths)
+      for (uint32_t n : p.nodes) delayed = delayed || info_[n].op.kind == LinOp::Delay;
+    if (delayed) {
+      build_delayed(b, pr, src.size, dst.size, scratch);
+      net.projs.push_back(std::move(pr));
+      continue;
+    }
     Acc out;
     out.resize(static_cast<size_t>(dst.size));
     pr.row_ptr.reserve(static_cast<size_t>(src.size) + 1);
@@ -1060,6 +1167,9 @@ Network Compiler::compile() {
     }
     net.projs.push_back(std::move(pr));
   }
+  for (uint32_t n : topo_)
+    if (info_[n].kind == Kind::Linear && info_[n].op.kind == LinOp::Delay)
+      net.delay_nodes.push_back({g_.nodes[n].name, info_[n].op.w});
 
   // Biases: every biased linear node upstream of a population, pushed through each
   // path from it to that population, lands on the first projection containing it.

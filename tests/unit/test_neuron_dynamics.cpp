@@ -138,6 +138,39 @@ TEST(NeuronDynamics, CubaLifUpdatesSynapseFirst) {
   EXPECT_FLOAT_EQ(g.v()[0], 0.9375f);
 }
 
+// CubaLI (NIR's current-based leaky integrator): CubaLIF's equations without
+// a threshold. tau_syn = tau_mem = 2 ms at dt = 1 ms (dt/tau = 0.5), r = 1,
+// w_in = 1, v_leak = 0, input 1 at t = 0 only:
+//   t0: i = 0.5,   v = 0 + 0.5*(0 + 0.5)          = 0.25
+//   t1: i = 0.25,  v = 0.25 + 0.5*(-0.25 + 0.25)  = 0.25
+//   t2: i = 0.125, v = 0.25 + 0.5*(-0.25 + 0.125) = 0.1875
+// (dt/tau is 0.5 up to the float rounding of tau = 0.002.)
+TEST(NeuronDynamics, CubaLiIntegratesWithoutSpiking) {
+  Population p = make_pop(NeuronModel::CubaLI, 1);
+  p.params.tau_mem = {0.002f};
+  p.params.tau_syn = {0.002f};
+  p.params.r = {1.f};
+  p.params.v_leak = {0.f};
+  p.params.w_in = {1.f};
+  DynamicsOptions opt;
+  opt.dt = 0.001;
+  NeuronGroup g(p, 0, 1, opt);
+  EXPECT_FALSE(g.spiking());
+  std::vector<uint32_t> fired;
+  const float want[] = {0.25f, 0.25f, 0.1875f};
+  for (int t = 0; t < 3; ++t) {
+    std::vector<float> I = {t == 0 ? 1.f : 0.f};
+    const NeuronStepCounts c = g.step(I, fired);
+    EXPECT_FLOAT_EQ(g.v()[0], want[t]) << "t = " << t;
+    EXPECT_EQ(c.active, 1u);
+  }
+  EXPECT_TRUE(fired.empty());
+  // Far above any threshold a CubaLIF would have: still no spike.
+  std::vector<float> big = {1e6f};
+  g.step(big, fired);
+  EXPECT_TRUE(fired.empty());
+}
+
 TEST(NeuronDynamics, LeakyIntegratorAndIntegratorDoNotSpike) {
   Population li = make_pop(NeuronModel::LI, 1);
   li.params.tau = {0.01f};

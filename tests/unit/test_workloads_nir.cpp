@@ -127,7 +127,7 @@ TEST(WorkloadsNir, SanafeDvsSynapsesPerProjection) {
     EXPECT_EQ(n.projs[k + 1].name, names[k]);
     EXPECT_EQ(n.projs[k + 1].num_synapses(), expected[k]) << names[k];
     EXPECT_TRUE(n.projs[k + 1].bias.empty());  // biases are all zero in the file
-    EXPECT_EQ(n.projs[k + 1].delay, 0u);
+    EXPECT_FALSE(n.projs[k + 1].back);
     total += n.projs[k + 1].num_synapses();
   }
   EXPECT_EQ(total, 3564441u);
@@ -151,11 +151,11 @@ TEST(WorkloadsNir, BrailleRecurrenceIsDelayedSelfProjection) {
   int recurrent = 0;
   for (const Projection& p : n.projs) {
     if (p.name != "lif1.w_rec") {
-      EXPECT_EQ(p.delay, 0u) << p.name;
+      EXPECT_FALSE(p.back) << p.name;
       continue;
     }
     ++recurrent;
-    EXPECT_EQ(p.delay, 1u);
+    EXPECT_TRUE(p.back);
     EXPECT_EQ(p.src, p.dst);
     EXPECT_EQ(p.num_synapses(), 40u * 40);
   }
@@ -291,6 +291,57 @@ TEST(WorkloadsNir, SamePaddingConv1dAvgPoolScaleAndBiasThroughChain) {
   EXPECT_EQ(fc.dense_macs, 60u + 4u);  // affine + scale
 }
 
+// Conv1d with an integer padding, as PyTorch-based exporters write it: the
+// padding applies to the one spatial dimension only (a phantom padding of 1 in
+// the missing dimension once gave 3x the output rows and crashed). Checked
+// against a direct conv1d: y[co, o] = sum_ci,k w[co, ci, k] x[ci, o*s + k*d - p] + b[co].
+TEST(WorkloadsNir, Conv1dIntegerPaddingMatchesDirectConvolution) {
+  TempDir dir;
+  struct Case {
+    int64_t cin, cout, L, k, stride, pad, dil, groups;
+  };
+  for (const Case c : {Case{2, 3, 7, 3, 1, 1, 1, 1}, Case{4, 4, 9, 3, 2, 2, 1, 2},
+                       Case{1, 2, 5, 2, 1, 3, 2, 1}}) {
+    const int64_t cin_g = c.cin / c.groups, cout_g = c.cout / c.groups;
+    const auto w = values(static_cast<size_t>(c.cout * cin_g * c.k), 7);
+    const auto b = values(static_cast<size_t>(c.cout), 9);
+    NirGraphBuilder g;
+    g.node("input", "Input", {{"shape", i64({static_cast<double>(c.cin), static_cast<double>(c.L)})}})
+        .node("conv", "Conv1d",
+              {{"weight", f32({c.cout, cin_g, c.k}, w)},
+               {"bias", f32({c.cout}, b)},
+               {"stride", NirArray::scalar(static_cast<double>(c.stride), NirArray::Dtype::I64)},
+               {"padding", NirArray::scalar(static_cast<double>(c.pad), NirArray::Dtype::I64)},
+               {"dilation", NirArray::scalar(static_cast<double>(c.dil), NirArray::Dtype::I64)},
+               {"groups", NirArray::scalar(static_cast<double>(c.groups), NirArray::Dtype::I64)}})
+        .node("output", "Output")
+        .edge("input", "conv")
+        .edge("conv", "output");
+    g.write(dir.file("conv1d.nir"));
+    const Network n = read_nir(dir.file("conv1d.nir"));
+    const int64_t Lo = (c.L + 2 * c.pad - c.dil * (c.k - 1) - 1) / c.stride + 1;
+    const Population* out = find_pop(n, "output");
+    ASSERT_NE(out, nullptr);
+    EXPECT_EQ(out->shape, (Shape{c.cout, Lo}));
+    ASSERT_EQ(n.projs.size(), 1u);
+    const auto x = values(static_cast<size_t>(c.cin * c.L), 11);
+    const auto y = apply(n.projs[0], x, static_cast<size_t>(c.cout * Lo));
+    for (int64_t co = 0; co < c.cout; ++co)
+      for (int64_t o = 0; o < Lo; ++o) {
+        double want = 0;
+        const int64_t grp = co / cout_g;
+        for (int64_t ci = 0; ci < cin_g; ++ci)
+          for (int64_t k = 0; k < c.k; ++k) {
+            const int64_t pos = o * c.stride + k * c.dil - c.pad;
+            if (pos < 0 || pos >= c.L) continue;
+            want += w[(co * cin_g + ci) * c.k + k] * x[(grp * cin_g + ci) * c.L + pos];
+          }
+        EXPECT_NEAR(y[co * Lo + o], want, 1e-5) << "co " << co << " o " << o;
+        EXPECT_FLOAT_EQ(n.projs[0].bias[co * Lo + o], static_cast<float>(b[co]));
+      }
+  }
+}
+
 TEST(WorkloadsNir, AvgPoolDividesByWindowAndEdgesIntoOneNodeAreSummed) {
   // input [1, 4, 4] -> avgpool 2x2 and sumpool 2x2 -> both into lif [1, 2, 2]
   TempDir dir;
@@ -352,10 +403,10 @@ TEST(WorkloadsNir, NestedGraphsFlattenWithDottedNamesAndFixedStrings) {
   EXPECT_EQ(n.output, PopId{1});
   ASSERT_EQ(n.projs.size(), 2u);
   EXPECT_EQ(n.projs[0].name, "fc");  // the pass-through rnn.input is not listed
-  EXPECT_EQ(n.projs[0].delay, 0u);
+  EXPECT_FALSE(n.projs[0].back);
   EXPECT_FLOAT_EQ(n.projs[0].synapses[1].weight, 3.f);  // pre 0 -> post 1: W[1][0]
   EXPECT_EQ(n.projs[1].name, "rnn.w_rec");
-  EXPECT_EQ(n.projs[1].delay, 1u);
+  EXPECT_TRUE(n.projs[1].back);
 }
 
 // ---------------------------------------------------------------------------
@@ -386,14 +437,78 @@ TEST(WorkloadsNirErrors, UnknownNodeType) {
   TempDir dir;
   NirGraphBuilder g;
   g.node("input", "Input", {{"shape", i64({1})}})
-      .node("d1", "Delay", {{"delay", f32({1}, {0.001})}})
+      .node("d1", "Dropout", {{"p", f32({1}, {0.5})}})
       .node("output", "Output", {{"shape", i64({1})}})
       .edge("input", "d1")
       .edge("d1", "output");
   g.write(dir.file("delay.nir"));
   const std::string msg = error_of([&] { read_nir(dir.file("delay.nir")); });
-  EXPECT_NE(msg.find("node 'd1': unsupported NIR node type 'Delay'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("node 'd1': unsupported NIR node type 'Dropout'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("supported: Input"), std::string::npos) << msg;
+}
+
+// NaN or Inf in a weight, a bias, a scale, a delay or a neuron parameter is
+// refused with one line naming the file, node, parameter and index.
+TEST(WorkloadsNirErrors, NonFiniteValuesNameFileNodeParameterAndIndex) {
+  TempDir dir;
+  const double nan = std::nan(""), inf = INFINITY;
+  struct Case {
+    std::string node, type, key;
+    std::map<std::string, NirParam> params;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"fc", "Affine", "weight", {{"weight", f32({2, 2}, {1, 0, nan, 1})}, {"bias", f32({2}, {0, 0})}},
+       "node 'fc': parameter 'weight' is NaN at index 2"},
+      {"fc", "Affine", "bias", {{"weight", f32({2, 2}, {1, 0, 0, 1})}, {"bias", f32({2}, {0, inf})}},
+       "node 'fc': parameter 'bias' is +Inf at index 1"},
+      {"fc", "Linear", "weight", {{"weight", f32({2, 2}, {-inf, 0, 0, 1})}},
+       "node 'fc': parameter 'weight' is -Inf at index 0"},
+      {"fc", "Scale", "scale", {{"scale", f32({2}, {1, nan})}},
+       "node 'fc': parameter 'scale' is NaN at index 1"},
+      {"fc", "Delay", "delay", {{"delay", f32({2}, {inf, 0})}},
+       "node 'fc': parameter 'delay' is +Inf at index 0"},
+  };
+  for (const Case& c : cases) {
+    NirGraphBuilder g;
+    g.node("input", "Input", {{"shape", i64({2})}})
+        .node(c.node, c.type, c.params)
+        .node("lif", "LIF", lif_params({2}))
+        .node("output", "Output", {{"shape", i64({2})}})
+        .edge("input", c.node)
+        .edge(c.node, "lif")
+        .edge("lif", "output");
+    const std::string f = dir.file("nonfinite.nir");
+    g.write(f);
+    const std::string msg = error_of([&] { read_nir(f); });
+    EXPECT_NE(msg.find(f + ": node '"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(c.want), std::string::npos) << c.type << ": " << msg;
+  }
+  // Conv weight and bias, and a neuron parameter.
+  NirGraphBuilder g;
+  auto lif = lif_params({2, 3});
+  lif["v_threshold"] = f32({2, 3}, {1, 1, 1, 1, nan, 1});
+  g.node("input", "Input", {{"shape", i64({1, 3})}})
+      .node("conv", "Conv1d", {{"weight", f32({2, 1, 1}, {1, 1})}, {"bias", f32({2}, {0, 0})}})
+      .node("lif", "LIF", lif)
+      .node("output", "Output")
+      .edge("input", "conv")
+      .edge("conv", "lif")
+      .edge("lif", "output");
+  g.write(dir.file("nan_param.nir"));
+  std::string msg = error_of([&] { read_nir(dir.file("nan_param.nir")); });
+  EXPECT_NE(msg.find("node 'lif': parameter 'v_threshold' is NaN at index 4"), std::string::npos)
+      << msg;
+  NirGraphBuilder h;
+  h.node("input", "Input", {{"shape", i64({1, 3})}})
+      .node("conv", "Conv1d", {{"weight", f32({2, 1, 1}, {1, inf})}, {"bias", f32({2}, {0, 0})}})
+      .node("output", "Output")
+      .edge("input", "conv")
+      .edge("conv", "output");
+  h.write(dir.file("inf_conv.nir"));
+  msg = error_of([&] { read_nir(dir.file("inf_conv.nir")); });
+  EXPECT_NE(msg.find("node 'conv': parameter 'weight' is +Inf at index 1"), std::string::npos)
+      << msg;
 }
 
 TEST(WorkloadsNirErrors, ShapeMismatchNamesNodeAndShapes) {
