@@ -69,7 +69,7 @@ class CoreModel {
     std::vector<uint32_t> row_ptr;  // per presynaptic neuron of the source population
     std::vector<uint32_t> post;     // local target neuron
     std::vector<float> weight;
-    std::vector<uint32_t> delay;    // timesteps per synapse; one value when all equal
+    std::vector<uint32_t> delay;  // timesteps per synapse; one value when all equal
   };
   const LocalSynapses* table(uint32_t proj) const;
   // Adds value * weight of pre `i`'s synapses of `t` into their slots; returns synops.

@@ -13,8 +13,8 @@ struct CoreCounters {
   uint64_t input_synops = 0;    // graded (real-valued) input deliveries to synapses
   uint64_t updates_active = 0;  // neuron updates with input or state away from rest
   uint64_t updates_inactive = 0;
-  uint64_t spikes = 0;       // neurons of this core that fired
-  uint64_t packets_out = 0;  // messages: one per (sending neuron, destination core)
+  uint64_t spikes = 0;              // neurons of this core that fired
+  uint64_t packets_out = 0;         // messages: one per (sending neuron, destination core)
   uint64_t graded_packets_out = 0;  // of which graded: carrying a value (non-spiking senders)
   uint64_t packets_in = 0;
   uint64_t packets_local = 0;  // messages whose destination is in the same tile

@@ -69,9 +69,9 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
     for (const auto& t : tr) syn += t.col_ptr[n + 1] - t.col_ptr[n];
     if (syn > syn_cap) {
       throw InputError(
-          "layer '" + P.name + "': neuron " + std::to_string(n) + " has " + with_commas(syn) +
-          " incoming synapses (" + with_commas(syn * lim.weight_bits / 8) + " bytes at " +
-          std::to_string(lim.weight_bits) + "-bit weights) but a core holds " +
+          net.source + ": layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
+          with_commas(syn) + " incoming synapses (" + with_commas(syn * lim.weight_bits / 8) +
+          " bytes at " + std::to_string(lim.weight_bits) + "-bit weights) but a core holds " +
           with_commas(lim.synapse_memory_bytes) + " bytes (chip.core.synapse_memory_bytes)");
     }
     // The neuron's presynaptic axons not yet counted in slice `slice`.
@@ -97,8 +97,8 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
       a = new_axons(slice_no);
     }
     if (a > axon_cap) {
-      throw InputError("layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
-                       with_commas(a) + " distinct inputs but a core accepts " +
+      throw InputError(net.source + ": layer '" + P.name + "': neuron " + std::to_string(n) +
+                       " has " + with_commas(a) + " distinct inputs but a core accepts " +
                        with_commas(lim.axons) + " axons (chip.core.axons)");
     }
     cur.neurons.push_back(n);

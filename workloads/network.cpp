@@ -73,7 +73,9 @@ std::string num(double x) {
   return b;
 }
 // Timesteps of a delay already checked to be whole.
-uint32_t steps(double delay_s, double dt) { return static_cast<uint32_t>(std::llround(delay_s / dt)); }
+uint32_t steps(double delay_s, double dt) {
+  return static_cast<uint32_t>(std::llround(delay_s / dt));
+}
 }  // namespace
 
 void check_delays(const Network& net, double dt) {
@@ -81,9 +83,9 @@ void check_delays(const Network& net, double dt) {
     for (size_t i = 0; i < d.delay_s.size(); ++i) {
       const double s = d.delay_s[i] / dt;
       const double r = std::round(s);
-      const std::string where = net.source + ": node '" + d.name + "': delay " +
-                                num(d.delay_s[i]) + " s at index " + std::to_string(i) + " is " +
-                                num(s) + " timesteps at dt = " + num(dt) + " s";
+      const std::string where = net.source + ": node '" + d.name + "': delay " + num(d.delay_s[i]) +
+                                " s at index " + std::to_string(i) + " is " + num(s) +
+                                " timesteps at dt = " + num(dt) + " s";
       if (std::abs(s - r) > 1e-6 * std::max(1.0, std::abs(r)))
         throw InputError(where + " (rule: a whole number of timesteps; choose --dt accordingly)");
       if (r > kMaxDelaySteps)

@@ -410,8 +410,7 @@ class Compiler {
   // An integer or one per spatial dimension, as {h, w}; a 1-D op gets
   // `absent` (the op's neutral value: 1 for stride, 0 for padding) as h.
   std::array<int64_t, 2> int_pair(uint32_t n, const std::string& key, int spatial,
-                                  std::optional<int64_t> dflt, int64_t min,
-                                  int64_t absent) const;
+                                  std::optional<int64_t> dflt, int64_t min, int64_t absent) const;
   // Every value of `v` finite (InputError naming the node, key and index).
   void check_finite(uint32_t n, const std::string& key, const Value& v) const;
   Shape shape_param(uint32_t n, const std::string& key) const;
@@ -476,7 +475,10 @@ std::array<int64_t, 2> Compiler::int_pair(uint32_t n, const std::string& key, in
 void Compiler::check_finite(uint32_t n, const std::string& key, const Value& v) const {
   for (size_t i = 0; i < v.num.size(); ++i)
     if (!std::isfinite(v.num[i]))
-      fail_node(n, "parameter '" + key + "' is " + (std::isnan(v.num[i]) ? "NaN" : v.num[i] > 0 ? "+Inf" : "-Inf") +
+      fail_node(n, "parameter '" + key + "' is " +
+                       (std::isnan(v.num[i]) ? "NaN"
+                        : v.num[i] > 0       ? "+Inf"
+                                             : "-Inf") +
                        " at index " + std::to_string(i) + " (rule: finite)");
 }
 
@@ -492,13 +494,15 @@ Shape Compiler::shape_param(uint32_t n, const std::string& key) const {
 }
 
 void Compiler::classify() {
-  static const std::map<std::string, NeuronModel> neurons = {
-      {"IF", NeuronModel::IF},        {"LIF", NeuronModel::LIF},
-      {"LI", NeuronModel::LI},        {"CubaLIF", NeuronModel::CubaLIF},
-      {"CubaLI", NeuronModel::CubaLI}, {"I", NeuronModel::Integrator},
-      {"Threshold", NeuronModel::Threshold}};
-  static const std::set<std::string> linear = {"Affine",  "Linear",    "Scale",
-                                               "Conv1d",  "Conv2d",    "Flatten",
+  static const std::map<std::string, NeuronModel> neurons = {{"IF", NeuronModel::IF},
+                                                             {"LIF", NeuronModel::LIF},
+                                                             {"LI", NeuronModel::LI},
+                                                             {"CubaLIF", NeuronModel::CubaLIF},
+                                                             {"CubaLI", NeuronModel::CubaLI},
+                                                             {"I", NeuronModel::Integrator},
+                                                             {"Threshold", NeuronModel::Threshold}};
+  static const std::set<std::string> linear = {"Affine",    "Linear",    "Scale",
+                                               "Conv1d",    "Conv2d",    "Flatten",
                                                "SumPool2d", "AvgPool2d", "Delay"};
   bool have_input = false;
   for (uint32_t n = 0; n < g_.nodes.size(); ++n) {
@@ -850,7 +854,8 @@ void Compiler::build_delayed(const ProjBuild& b, Projection& pr, int64_t n_src, 
     }
     pr.row_ptr.push_back(pr.synapses.size());
     if (pr.synapses.size() > kMaxSynapses)
-      f_.fail("projection '" + pr.name + "' has more than 2^31 synapses (rule: nmsim stores "
+      f_.fail("projection '" + pr.name +
+              "' has more than 2^31 synapses (rule: nmsim stores "
               "every synapse explicitly; reduce the layer)");
   }
 }
@@ -935,7 +940,8 @@ void Compiler::infer_node(uint32_t n) {
         const Value& d = need(n, "delay");
         if (d.num.size() != 1 && d.shape != ni.in)
           fail_node(n, "delay has shape " + shape_str(d.shape) + " but the input is " +
-                           shape_str(ni.in) + " (rule: delay is a scalar or has the input's shape)");
+                           shape_str(ni.in) +
+                           " (rule: delay is a scalar or has the input's shape)");
         check_finite(n, "delay", d);
         op.kind = LinOp::Delay;
         op.w.assign(static_cast<size_t>(numel(ni.in)), 0.0);
@@ -1005,7 +1011,6 @@ void Compiler::infer_shapes() {
                        shape_str(info_[d].in) + " (rule: inputs to one node are summed)");
   }
 }
-
 
 Network Compiler::compile() {
   classify();

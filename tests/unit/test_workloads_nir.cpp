@@ -300,13 +300,14 @@ TEST(WorkloadsNir, Conv1dIntegerPaddingMatchesDirectConvolution) {
   struct Case {
     int64_t cin, cout, L, k, stride, pad, dil, groups;
   };
-  for (const Case c : {Case{2, 3, 7, 3, 1, 1, 1, 1}, Case{4, 4, 9, 3, 2, 2, 1, 2},
-                       Case{1, 2, 5, 2, 1, 3, 2, 1}}) {
+  for (const Case c :
+       {Case{2, 3, 7, 3, 1, 1, 1, 1}, Case{4, 4, 9, 3, 2, 2, 1, 2}, Case{1, 2, 5, 2, 1, 3, 2, 1}}) {
     const int64_t cin_g = c.cin / c.groups, cout_g = c.cout / c.groups;
     const auto w = values(static_cast<size_t>(c.cout * cin_g * c.k), 7);
     const auto b = values(static_cast<size_t>(c.cout), 9);
     NirGraphBuilder g;
-    g.node("input", "Input", {{"shape", i64({static_cast<double>(c.cin), static_cast<double>(c.L)})}})
+    g.node("input", "Input",
+           {{"shape", i64({static_cast<double>(c.cin), static_cast<double>(c.L)})}})
         .node("conv", "Conv1d",
               {{"weight", f32({c.cout, cin_g, c.k}, w)},
                {"bias", f32({c.cout}, b)},
@@ -458,15 +459,30 @@ TEST(WorkloadsNirErrors, NonFiniteValuesNameFileNodeParameterAndIndex) {
     std::string want;
   };
   const std::vector<Case> cases = {
-      {"fc", "Affine", "weight", {{"weight", f32({2, 2}, {1, 0, nan, 1})}, {"bias", f32({2}, {0, 0})}},
+      {"fc",
+       "Affine",
+       "weight",
+       {{"weight", f32({2, 2}, {1, 0, nan, 1})}, {"bias", f32({2}, {0, 0})}},
        "node 'fc': parameter 'weight' is NaN at index 2"},
-      {"fc", "Affine", "bias", {{"weight", f32({2, 2}, {1, 0, 0, 1})}, {"bias", f32({2}, {0, inf})}},
+      {"fc",
+       "Affine",
+       "bias",
+       {{"weight", f32({2, 2}, {1, 0, 0, 1})}, {"bias", f32({2}, {0, inf})}},
        "node 'fc': parameter 'bias' is +Inf at index 1"},
-      {"fc", "Linear", "weight", {{"weight", f32({2, 2}, {-inf, 0, 0, 1})}},
+      {"fc",
+       "Linear",
+       "weight",
+       {{"weight", f32({2, 2}, {-inf, 0, 0, 1})}},
        "node 'fc': parameter 'weight' is -Inf at index 0"},
-      {"fc", "Scale", "scale", {{"scale", f32({2}, {1, nan})}},
+      {"fc",
+       "Scale",
+       "scale",
+       {{"scale", f32({2}, {1, nan})}},
        "node 'fc': parameter 'scale' is NaN at index 1"},
-      {"fc", "Delay", "delay", {{"delay", f32({2}, {inf, 0})}},
+      {"fc",
+       "Delay",
+       "delay",
+       {{"delay", f32({2}, {inf, 0})}},
        "node 'fc': parameter 'delay' is +Inf at index 0"},
   };
   for (const Case& c : cases) {
