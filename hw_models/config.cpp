@@ -74,6 +74,7 @@ class MapReader {
   }
 
   const std::string& path() const { return path_; }
+  const std::string& file() const { return file_; }
 
  private:
   [[noreturn]] void fail(const std::string& path, const std::string& rule) const {
@@ -225,187 +226,396 @@ nlohmann::json energy_json(const EnergyMap& m) {
 
 // ------------------------------------------------------------------- chip
 
-const std::vector<std::string>& chip_energy_actions() {
-  static const std::vector<std::string> a{"synop",
-                                          "input_synop",
-                                          "neuron_update_active",
-                                          "neuron_update_inactive",
-                                          "spike_within_tile",
-                                          "hop_ew",
-                                          "hop_ns"};
-  return a;
+const std::vector<ChipKey>& chip_schema() {
+  using K = ChipKey::Kind;
+  static const std::vector<ChipKey> keys{
+      {"chip.name", K::Name, Dim::Time, nullptr, 0, 0, nullptr, "name of the chip in reports"},
+      {"chip.mesh.width", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr, "tiles along x"},
+      {"chip.mesh.height", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr, "tiles along y"},
+      {"chip.cores_per_tile", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr,
+       "neuromorphic cores sharing one router"},
+      {"chip.core.neurons", K::Int, Dim::Time, nullptr, 1, INT64_MAX, nullptr,
+       "neurons (compartments) per core"},
+      {"chip.core.axons", K::Int, Dim::Time, nullptr, 1, INT64_MAX, nullptr,
+       "distinct presynaptic inputs a core can receive"},
+      {"chip.core.synapse_memory_bytes", K::Bytes, Dim::Bytes, nullptr, 1, INT64_MAX, nullptr,
+       "synapse memory per core; a synapse takes weight_bits"},
+      {"chip.core.weight_bits", K::Bits, Dim::Bits, nullptr, 1, 64, nullptr,
+       "stored weight width (signed)"},
+      {"chip.core.state_bits", K::Bits, Dim::Bits, nullptr, 1, 1024, nullptr,
+       "neuron state word: SRAM traffic per update, and the saturation range of a fixed "
+       "datapath's membrane"},
+      {"chip.core.datapath", K::Choice, Dim::Time, "float32", 0, 0, "float32|fixed",
+       "neuron arithmetic: float32 (ideal, as the training frameworks) or fixed point"},
+      {"chip.core.v_frac_bits", K::Int, Dim::Time, "6", 0, 30, nullptr,
+       "fixed datapath: fractional bits of the membrane below the weight LSB (Loihi: 6)"},
+      {"chip.core.decay_bits", K::Int, Dim::Time, "12", 1, 30, nullptr,
+       "fixed datapath: bits of the leak (decay) factor (Loihi: 12)"},
+      {"chip.noc.within_tile_latency", K::Quantity, Dim::Time, nullptr, 0, 0, nullptr,
+       "a message to a core of the same tile"},
+      {"chip.noc.hop_latency_ew", K::Quantity, Dim::Time, nullptr, 0, 0, nullptr,
+       "a message crossing one tile boundary east-west"},
+      {"chip.noc.hop_latency_ns", K::Quantity, Dim::Time, nullptr, 0, 0, nullptr,
+       "a message crossing one tile boundary north-south"},
+      {"chip.noc.link_bandwidth", K::Quantity, Dim::Bandwidth, "0B/s", 0, 0, nullptr,
+       "link serialisation (bytes per second); 0: not modelled"},
+      {"chip.noc.packet_bytes", K::Int, Dim::Time, "4", 1, 1 << 20, nullptr,
+       "bytes per message on a link (with link_bandwidth)"},
+      {"chip.barrier.latency", K::Table, Dim::Time, nullptr, 1, INT64_MAX, nullptr,
+       "timestep barrier latency by number of active tiles, e.g. {1: 113ns, 32: 465ns}"},
+      {"chip.barrier.interpolation", K::Choice, Dim::Time, "linear", 0, 0, "linear|step",
+       "between the barrier points: linear, or step (the largest point <= tiles)"},
+  };
+  return keys;
 }
 
-const std::vector<std::string>& chip_optional_energy_actions() {
-  static const std::vector<std::string> a{"sram_read_byte", "sram_write_byte"};
-  return a;
-}
-
-// The neuron datapaths the core model implements; grows with that registry.
-const std::vector<std::string>& known_neuron_models() {
-  static const std::vector<std::string> m{"float32"};
+const std::map<std::string, std::string>& implicit_per() {
+  static const std::map<std::string, std::string> m{
+      {"synop", "synops"},
+      {"input_synop", "input_synops"},
+      {"neuron_update_active", "neuron_updates_active"},
+      {"neuron_update_inactive", "neuron_updates_inactive"},
+      {"spike_within_tile", "messages"},
+      {"hop_ew", "hops_ew"},
+      {"hop_ns", "hops_ns"},
+      {"sram_read_byte", "sram_read_bytes"},
+      {"sram_write_byte", "sram_write_bytes"},
+  };
   return m;
 }
+
+namespace {
+
+// The schema keys below `prefix` ("chip.core") one level down: "neurons", ...
+std::vector<std::string> schema_children(const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const ChipKey& k : chip_schema()) {
+    const std::string p = k.path;
+    if (p.size() <= prefix.size() + 1 || p.compare(0, prefix.size(), prefix) != 0 ||
+        p[prefix.size()] != '.')
+      continue;
+    std::string rest = p.substr(prefix.size() + 1);
+    rest = rest.substr(0, rest.find('.'));
+    if (std::find(out.begin(), out.end(), rest) == out.end()) out.push_back(rest);
+  }
+  return out;
+}
+
+const ChipKey* schema_key(const std::string& path) {
+  for (const ChipKey& k : chip_schema())
+    if (path == k.path) return &k;
+  return nullptr;
+}
+
+// Reads the leaves of mapping `r` (path `prefix`) that the schema declares.
+void read_schema_tree(const MapReader& r, const std::string& prefix, ChipFile& f) {
+  for (const std::string& key : r.keys()) {
+    const std::string path = prefix + "." + key;
+    if (const ChipKey* k = schema_key(path)) {
+      if (k->kind == ChipKey::Kind::Table) {
+        const YAML::Node n = r.get(key);
+        if (n.IsNull()) continue;
+        if (!n.IsMap())
+          throw InputError(f.file + ": " + path + ": expected a mapping such as " +
+                           "{1: 113ns, 32: 465ns}");
+        auto& t = f.tables[path];
+        for (auto it = n.begin(); it != n.end(); ++it) {
+          int64_t x = 0;
+          if (!YAML::convert<int64_t>::decode(it->first, x) || !it->second.IsScalar())
+            throw InputError(f.file + ": " + path + ": entry '" + it->first.Scalar() +
+                             "' must be an integer key with a single value");
+          t[x] = it->second.Scalar();
+        }
+      } else if (auto t = r.text(key)) {
+        f.leaves[path] = *t;
+      }
+    } else {
+      const std::vector<std::string> sub = schema_children(path);
+      if (sub.empty()) continue;  // MapReader already rejected unknown keys
+      read_schema_tree(r.child(key, sub), path, f);
+    }
+  }
+}
+
+// {value, [unit], source, [per]} of an open energy/latency table.
+std::map<std::string, SourcedText> read_actions(const MapReader& parent, const std::string& key) {
+  std::map<std::string, SourcedText> out;
+  const YAML::Node n = parent.get(key);
+  if (!n.IsDefined() || n.IsNull()) return out;
+  const std::string path = parent.path() + "." + key;
+  if (!n.IsMap()) throw InputError(parent.file() + ": " + path + ": expected a mapping of actions");
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string action = it->first.as<std::string>();
+    const YAML::Node a = it->second;
+    if (!a.IsMap())
+      throw InputError(parent.file() + ": " + path + "." + action +
+                       ": expected {value: ..., per: counter, source: ...}: every number cites "
+                       "where it comes from");
+    MapReader r(a, path + "." + action, parent.file(), {"value", "unit", "source", "per"});
+    SourcedText st{r.text("value"), r.text("unit"), r.text("source"), {}};
+    const YAML::Node per = r.get("per");
+    if (per.IsDefined() && !per.IsNull()) {
+      if (per.IsScalar()) {
+        st.per.push_back(per.Scalar());
+      } else if (per.IsSequence()) {
+        for (const auto& c : per) {
+          if (!c.IsScalar())
+            throw InputError(parent.file() + ": " + path + "." + action +
+                             ".per: expected a counter name or a list of them");
+          st.per.push_back(c.Scalar());
+        }
+      } else {
+        throw InputError(parent.file() + ": " + path + "." + action +
+                         ".per: expected a counter name or a list of them");
+      }
+    }
+    out[action] = st;
+  }
+  return out;
+}
+
+}  // namespace
 
 ChipFile read_chip_file(const YAML::Node& root, const std::string& file) {
   ChipFile f;
   f.file = file;
   const MapReader top = root_reader(root, file, "chip");
-  const MapReader chip = top.child("chip", {"name", "mesh", "cores_per_tile", "clock", "core",
-                                            "noc", "barrier", "static_power", "energy"});
-  f.name = chip.text("name");
-  const MapReader mesh = chip.child("mesh", {"width", "height"});
-  f.mesh.width = mesh.text("width");
-  f.mesh.height = mesh.text("height");
-  f.cores_per_tile = chip.text("cores_per_tile");
-  f.clock = chip.text("clock");
-
-  const MapReader core =
-      chip.child("core", {"neurons", "axons", "synapse_memory_bytes", "weight_bits", "state_bits",
-                          "neuron_model", "pipeline"});
-  f.core.neurons = core.text("neurons");
-  f.core.axons = core.text("axons");
-  f.core.synapse_memory_bytes = core.text("synapse_memory_bytes");
-  f.core.weight_bits = core.text("weight_bits");
-  f.core.state_bits = core.text("state_bits");
-  f.core.neuron_model = core.text("neuron_model");
-  const MapReader pipe =
-      core.child("pipeline", {"synop_latency", "input_synop_latency",
-                              "neuron_update_active_latency", "neuron_update_inactive_latency"});
-  f.core.pipeline.synop_latency = pipe.text("synop_latency");
-  f.core.pipeline.input_synop_latency = pipe.text("input_synop_latency");
-  f.core.pipeline.neuron_update_active_latency = pipe.text("neuron_update_active_latency");
-  f.core.pipeline.neuron_update_inactive_latency = pipe.text("neuron_update_inactive_latency");
-
-  const MapReader noc = chip.child("noc", {"within_tile_latency", "hop_latency_ew",
-                                           "hop_latency_ns", "link_bandwidth", "packet_bytes"});
-  f.noc.within_tile_latency = noc.text("within_tile_latency");
-  f.noc.hop_latency_ew = noc.text("hop_latency_ew");
-  f.noc.hop_latency_ns = noc.text("hop_latency_ns");
-  f.noc.link_bandwidth = noc.text("link_bandwidth");
-  f.noc.packet_bytes = noc.text("packet_bytes");
-
-  const MapReader barrier = chip.child("barrier", {"latency_1_tile", "latency_32_tiles"});
-  f.barrier.latency_1_tile = barrier.text("latency_1_tile");
-  f.barrier.latency_32_tiles = barrier.text("latency_32_tiles");
-
+  std::vector<std::string> known = schema_children("chip");
+  for (const char* k : {"static_power", "energy", "latency"}) known.push_back(k);
+  const MapReader chip = top.child("chip", known);
+  read_schema_tree(chip, "chip", f);
   f.static_power = chip.sourced("static_power");
-  std::vector<std::string> actions = chip_energy_actions();
-  for (const auto& a : chip_optional_energy_actions()) actions.push_back(a);
-  f.energy = read_energy(chip, actions);
+  f.energy = read_actions(chip, "energy");
+  f.latency = read_actions(chip, "latency");
   return f;
 }
 
-double BarrierParams::latency_s(int64_t tiles) const {
-  if (tiles <= 1) return latency_1_tile_s;
-  return latency_1_tile_s + (latency_32_tiles_s - latency_1_tile_s) * double(tiles - 1) / 31.0;
+double BarrierParams::latency_for(int64_t tiles) const {
+  if (latency_s.empty()) return 0.0;
+  auto hi = latency_s.lower_bound(tiles);
+  if (hi == latency_s.end()) return std::prev(hi)->second;
+  if (hi->first == tiles || hi == latency_s.begin()) return hi->second;
+  auto lo = std::prev(hi);
+  if (interpolation == "step") return lo->second;
+  const double f =
+      static_cast<double>(tiles - lo->first) / static_cast<double>(hi->first - lo->first);
+  return lo->second + f * (hi->second - lo->second);
 }
+
+namespace {
+
+// Writes one validated schema value into ChipParams.
+struct FieldRef {
+  int64_t* i = nullptr;
+  double* d = nullptr;
+  std::string* s = nullptr;
+  std::map<int64_t, double>* table = nullptr;
+};
+
+FieldRef field(ChipParams& p, const std::string& path) {
+  static const std::map<std::string, FieldRef (*)(ChipParams&)> refs{
+      {"chip.name", [](ChipParams& q) { return FieldRef{.s = &q.name}; }},
+      {"chip.mesh.width", [](ChipParams& q) { return FieldRef{.i = &q.mesh.width}; }},
+      {"chip.mesh.height", [](ChipParams& q) { return FieldRef{.i = &q.mesh.height}; }},
+      {"chip.cores_per_tile", [](ChipParams& q) { return FieldRef{.i = &q.cores_per_tile}; }},
+      {"chip.core.neurons", [](ChipParams& q) { return FieldRef{.i = &q.core.neurons}; }},
+      {"chip.core.axons", [](ChipParams& q) { return FieldRef{.i = &q.core.axons}; }},
+      {"chip.core.synapse_memory_bytes",
+       [](ChipParams& q) { return FieldRef{.i = &q.core.synapse_memory_bytes}; }},
+      {"chip.core.weight_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.weight_bits}; }},
+      {"chip.core.state_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.state_bits}; }},
+      {"chip.core.datapath", [](ChipParams& q) { return FieldRef{.s = &q.core.datapath}; }},
+      {"chip.core.v_frac_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.v_frac_bits}; }},
+      {"chip.core.decay_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.decay_bits}; }},
+      {"chip.noc.within_tile_latency",
+       [](ChipParams& q) { return FieldRef{.d = &q.noc.within_tile_latency_s}; }},
+      {"chip.noc.hop_latency_ew",
+       [](ChipParams& q) { return FieldRef{.d = &q.noc.hop_latency_ew_s}; }},
+      {"chip.noc.hop_latency_ns",
+       [](ChipParams& q) { return FieldRef{.d = &q.noc.hop_latency_ns_s}; }},
+      {"chip.noc.link_bandwidth",
+       [](ChipParams& q) { return FieldRef{.d = &q.noc.link_bandwidth_bytes_per_s}; }},
+      {"chip.noc.packet_bytes", [](ChipParams& q) { return FieldRef{.i = &q.noc.packet_bytes}; }},
+      {"chip.barrier.latency",
+       [](ChipParams& q) { return FieldRef{.table = &q.barrier.latency_s}; }},
+      {"chip.barrier.interpolation",
+       [](ChipParams& q) { return FieldRef{.s = &q.barrier.interpolation}; }},
+  };
+  return refs.at(path)(p);
+}
+
+// An open table's entries, each with its `per` counters resolved.
+EnergyMap resolve_actions(const Checker& c, const std::map<std::string, SourcedText>& in,
+                          const std::string& base, Dim dim) {
+  EnergyMap out;
+  const auto names = all_counter_names();
+  for (const auto& [action, st] : in) {
+    const std::string path = base + "." + action;
+    EnergyEntry e;
+    e.joules = c.sourced(st, dim, path, e.source);
+    e.per = st.per;
+    if (e.per.empty()) {
+      auto it = implicit_per().find(action);
+      if (it == implicit_per().end()) {
+        std::string implicit;
+        for (const auto& [a, k] : implicit_per()) implicit += (implicit.empty() ? "" : ", ") + a;
+        c.fail(path, "'per' is required: name the counter(s) this action prices (only " + implicit +
+                         " have an implicit one; counters: " + join(names) + ")");
+      }
+      e.per = {it->second};
+    }
+    for (const std::string& k : e.per) {
+      auto idx = counter_index(k);
+      if (!idx)
+        c.fail(path + ".per", "unknown counter '" + k + "' (counters: " + join(names) + ")");
+      e.per_index.push_back(*idx);
+    }
+    out[action] = e;
+  }
+  return out;
+}
+
+}  // namespace
 
 ChipParams validate_chip(const ChipFile& f) {
   const Checker c(f.file);
   ChipParams p;
   p.file = f.file;
-  p.name = c.require(f.name, "chip.name");
-  p.mesh.width = static_cast<int>(c.required_int(f.mesh.width, "chip.mesh.width", 1, 1 << 16));
-  p.mesh.height = static_cast<int>(c.required_int(f.mesh.height, "chip.mesh.height", 1, 1 << 16));
-  p.cores_per_tile =
-      static_cast<int>(c.required_int(f.cores_per_tile, "chip.cores_per_tile", 1, 1 << 16));
-  if (f.clock) {
-    p.clock_hz = c.quantity(*f.clock, Dim::Frequency, "chip.clock");
-    if (*p.clock_hz <= 0) c.fail("chip.clock", "'" + *f.clock + "' must be > 0");
+  for (const ChipKey& k : chip_schema()) {
+    const std::string path = k.path;
+    FieldRef ref = field(p, path);
+    if (k.kind == ChipKey::Kind::Table) {
+      auto it = f.tables.find(path);
+      if (it == f.tables.end() || it->second.empty())
+        throw InputError(f.file + ": Param \"" + path + "\" is required but not given");
+      for (const auto& [x, text] : it->second) {
+        if (x < k.min)
+          c.fail(path, "key " + std::to_string(x) + " must be >= " + std::to_string(k.min));
+        (*ref.table)[x] = c.quantity(text, k.dim, path + "." + std::to_string(x));
+      }
+      continue;
+    }
+    auto it = f.leaves.find(path);
+    std::string text;
+    if (it != f.leaves.end()) {
+      text = it->second;
+    } else if (k.fallback) {
+      text = k.fallback;
+    } else {
+      throw InputError(f.file + ": Param \"" + path + "\" is required but not given");
+    }
+    switch (k.kind) {
+      case ChipKey::Kind::Name:
+        if (text.empty()) c.fail(path, "must not be empty");
+        *ref.s = text;
+        break;
+      case ChipKey::Kind::Int:
+        *ref.i = c.integer(text, path, k.min, k.max);
+        break;
+      case ChipKey::Kind::Bytes:
+        *ref.i = c.bytes(Text(text), path);
+        break;
+      case ChipKey::Kind::Bits:
+        *ref.i = c.bits(Text(text), path, k.min, k.max);
+        break;
+      case ChipKey::Kind::Quantity:
+        *ref.d = c.quantity(text, k.dim, path);
+        break;
+      case ChipKey::Kind::Choice: {
+        const std::string choices = k.choices;
+        bool ok = false;
+        for (size_t b = 0; b <= choices.size();) {
+          const size_t e = std::min(choices.find('|', b), choices.size());
+          ok = ok || choices.substr(b, e - b) == text;
+          b = e + 1;
+        }
+        if (!ok) c.fail(path, "'" + text + "' is not one of " + choices);
+        *ref.s = text;
+        break;
+      }
+      case ChipKey::Kind::Table:
+        break;
+    }
   }
-
-  p.core.neurons = c.required_int(f.core.neurons, "chip.core.neurons", 1);
-  p.core.axons = c.required_int(f.core.axons, "chip.core.axons", 1);
-  p.core.synapse_memory_bytes =
-      c.bytes(f.core.synapse_memory_bytes, "chip.core.synapse_memory_bytes");
-  p.core.weight_bits = static_cast<int>(c.bits(f.core.weight_bits, "chip.core.weight_bits", 1, 64));
-  p.core.state_bits = static_cast<int>(c.bits(f.core.state_bits, "chip.core.state_bits", 1, 1024));
-  if (f.core.neuron_model) {
-    const auto& known = known_neuron_models();
-    if (std::find(known.begin(), known.end(), *f.core.neuron_model) == known.end())
-      c.fail("chip.core.neuron_model",
-             "'" + *f.core.neuron_model +
-                 "' is not a known neuron datapath (known: " + join(known) + ")");
-    p.core.neuron_model = *f.core.neuron_model;
-  }
-  const auto& fp = f.core.pipeline;
-  auto& pp = p.core.pipeline;
-  const std::string pipe = "chip.core.pipeline.";
-  pp.synop_latency_s = c.required_quantity(fp.synop_latency, Dim::Time, pipe + "synop_latency");
-  pp.input_synop_latency_s =
-      c.required_quantity(fp.input_synop_latency, Dim::Time, pipe + "input_synop_latency");
-  pp.neuron_update_active_latency_s = c.required_quantity(
-      fp.neuron_update_active_latency, Dim::Time, pipe + "neuron_update_active_latency");
-  pp.neuron_update_inactive_latency_s = c.required_quantity(
-      fp.neuron_update_inactive_latency, Dim::Time, pipe + "neuron_update_inactive_latency");
-
-  p.noc.within_tile_latency_s =
-      c.required_quantity(f.noc.within_tile_latency, Dim::Time, "chip.noc.within_tile_latency");
-  p.noc.hop_latency_ew_s =
-      c.required_quantity(f.noc.hop_latency_ew, Dim::Time, "chip.noc.hop_latency_ew");
-  p.noc.hop_latency_ns_s =
-      c.required_quantity(f.noc.hop_latency_ns, Dim::Time, "chip.noc.hop_latency_ns");
-  if (f.noc.link_bandwidth) {
-    p.noc.link_bandwidth_bytes_per_s =
-        c.quantity(*f.noc.link_bandwidth, Dim::Bandwidth, "chip.noc.link_bandwidth");
-    if (*p.noc.link_bandwidth_bytes_per_s <= 0)
-      c.fail("chip.noc.link_bandwidth", "'" + *f.noc.link_bandwidth + "' must be > 0");
-  }
-  if (f.noc.packet_bytes) p.noc.packet_bytes = c.bytes(f.noc.packet_bytes, "chip.noc.packet_bytes");
-  if (p.noc.link_bandwidth_bytes_per_s.has_value() != p.noc.packet_bytes.has_value())
-    c.fail("chip.noc",
-           "link_bandwidth and packet_bytes go together (serialisation delay needs both)");
-
-  p.barrier.latency_1_tile_s =
-      c.required_quantity(f.barrier.latency_1_tile, Dim::Time, "chip.barrier.latency_1_tile");
-  p.barrier.latency_32_tiles_s =
-      c.required_quantity(f.barrier.latency_32_tiles, Dim::Time, "chip.barrier.latency_32_tiles");
-
   p.static_power.watts =
       c.sourced(f.static_power, Dim::Power, "chip.static_power", p.static_power.source);
-  p.energy =
-      c.energy(f.energy, "chip.energy", chip_energy_actions(), chip_optional_energy_actions());
+  p.energy = resolve_actions(c, f.energy, "chip.energy", Dim::Energy);
+  p.latency = resolve_actions(c, f.latency, "chip.latency", Dim::Time);
   return p;
 }
 
 EnergyTable ChipParams::energy_table() const { return EnergyTable(energy, static_power, name); }
 
+std::vector<std::string> ChipParams::unpriced_counters() const {
+  std::vector<std::string> out;
+  const auto names = all_counter_names();
+  for (size_t k = 0; k < names.size(); ++k) {
+    bool priced = false;
+    for (const auto& [a, e] : energy)
+      priced = priced || std::find(e.per_index.begin(), e.per_index.end(), k) != e.per_index.end();
+    if (!priced) out.push_back(names[k]);
+  }
+  return out;
+}
+
+std::array<double, kNumCounters> ChipParams::latency_per_counter() const {
+  std::array<double, kNumCounters> w{};
+  const WordBits bits = word_bits();
+  constexpr uint64_t kUnit = uint64_t{1} << 20;  // derived counters are linear up to rounding
+  for (const auto& [action, e] : latency)
+    for (size_t k : e.per_index) {
+      if (k < kNumCounters) {
+        w[k] += e.joules;
+        continue;
+      }
+      for (size_t r = 0; r < kNumCounters; ++r) {
+        CoreCounters unit;
+        unit.v[r] = kUnit;
+        const uint64_t d = kDerivedCounters[k - kNumCounters].value(unit, bits);
+        w[r] += e.joules * static_cast<double>(d) / static_cast<double>(kUnit);
+      }
+    }
+  return w;
+}
+
 nlohmann::json ChipParams::to_json() const {
-  const auto& pp = core.pipeline;
-  return {
-      {"file", file},
-      {"name", name},
-      {"mesh", {{"width", mesh.width}, {"height", mesh.height}}},
-      {"cores_per_tile", cores_per_tile},
-      {"tiles", num_tiles()},
-      {"cores", num_cores()},
-      {"clock_hz", opt_json(clock_hz)},
-      {"core",
-       {{"neurons", core.neurons},
-        {"axons", core.axons},
-        {"synapse_memory_bytes", core.synapse_memory_bytes},
-        {"weight_bits", core.weight_bits},
-        {"state_bits", core.state_bits},
-        {"neuron_model", core.neuron_model},
-        {"pipeline",
-         {{"synop_latency_s", pp.synop_latency_s},
-          {"input_synop_latency_s", pp.input_synop_latency_s},
-          {"neuron_update_active_latency_s", pp.neuron_update_active_latency_s},
-          {"neuron_update_inactive_latency_s", pp.neuron_update_inactive_latency_s}}}}},
-      {"noc",
-       {{"within_tile_latency_s", noc.within_tile_latency_s},
-        {"hop_latency_ew_s", noc.hop_latency_ew_s},
-        {"hop_latency_ns_s", noc.hop_latency_ns_s},
-        {"link_bandwidth_bytes_per_s", opt_json(noc.link_bandwidth_bytes_per_s)},
-        {"packet_bytes", noc.packet_bytes ? nlohmann::json(*noc.packet_bytes) : nlohmann::json()}}},
-      {"barrier",
-       {{"latency_1_tile_s", barrier.latency_1_tile_s},
-        {"latency_32_tiles_s", barrier.latency_32_tiles_s},
-        {"interpolation", "linear in tiles"}}},
-      {"static_power", {{"power_w", static_power.watts}, {"source", static_power.source}}},
-      {"energy", energy_json(energy)},
-  };
+  nlohmann::json j = {{"file", file}, {"tiles", num_tiles()}, {"cores", num_cores()}};
+  ChipParams copy = *this;
+  for (const ChipKey& k : chip_schema()) {
+    const std::string path = k.path;
+    // "chip.core.neurons" -> j["core"]["neurons"], SI values with a unit suffix.
+    std::vector<std::string> parts;
+    for (size_t b = 5; b <= path.size();) {
+      const size_t e = std::min(path.find('.', b), path.size());
+      parts.push_back(path.substr(b, e - b));
+      b = e + 1;
+    }
+    nlohmann::json* node = &j;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) node = &(*node)[parts[i]];
+    std::string leaf = parts.back();
+    const FieldRef ref = field(copy, path);
+    if (ref.i) {
+      (*node)[leaf] = *ref.i;
+    } else if (ref.s) {
+      (*node)[leaf] = *ref.s;
+    } else if (ref.d) {
+      const char* suffix = k.dim == Dim::Time        ? "_s"
+                           : k.dim == Dim::Bandwidth ? "_bytes_per_s"
+                                                     : "";
+      (*node)[leaf + suffix] = *ref.d;
+    } else if (ref.table) {
+      nlohmann::json t = nlohmann::json::object();
+      for (const auto& [x, v] : *ref.table) t[std::to_string(x)] = v;
+      (*node)[leaf + "_s_by_tiles"] = t;
+    }
+  }
+  j["static_power"] = {{"power_w", static_power.watts}, {"source", static_power.source}};
+  j["energy"] = EnergyTable(energy, static_power, name).to_json()["actions"];
+  nlohmann::json lat = nlohmann::json::object();
+  for (const auto& [a, e] : latency)
+    lat[a] = {{"latency_s", e.joules}, {"per", e.per}, {"source", e.source}};
+  j["latency"] = lat;
+  return j;
 }
 
 // ------------------------------------------------------------------- overrides

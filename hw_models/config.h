@@ -1,27 +1,37 @@
 // Chip and ANN-accelerator configuration, read in two layers (as DRAMSys's
-// McConfig): the YAML is first read into a struct that mirrors the file
-// (ChipFile: every leaf still the text the user wrote, unknown keys rejected),
-// then validated into ChipParams: required keys checked, defaults filled, units
-// converted to SI by the one unit parser (hw_models/units.h).
+// McConfig): the YAML is first read into a struct that mirrors the file (every
+// leaf still the text the user wrote, unknown keys rejected), then validated
+// into ChipParams: required keys checked, defaults filled, units converted to
+// SI by the one unit parser (hw_models/units.h).
 //
-// Example (hw_models/presets/loihi.yaml, abridged):
+// Every chip key is declared once, as one row of chip_schema() (path, unit,
+// default or required, meaning); reading, validation, --set, `nmsim keys` and
+// the resolved configuration in run.json all walk those rows. Energies and
+// latencies are open tables: any action name, priced per event of the named
+// counters of the registry (hw_models/counters.h):
+//
 //   chip:
 //     name: loihi
 //     mesh: {width: 8, height: 4}
 //     cores_per_tile: 4
 //     core: {neurons: 1024, axons: 4096, synapse_memory_bytes: "128KiB", weight_bits: 8,
-//            state_bits: 48, pipeline: {synop_latency: "3.5ns", ...}}
+//            state_bits: 48, datapath: fixed}
 //     noc: {within_tile_latency: "2.1ns", hop_latency_ew: "4.1ns", hop_latency_ns: "6.5ns"}
-//     barrier: {latency_1_tile: "113ns", latency_32_tiles: "465ns"}
+//     barrier: {latency: {1: "113ns", 32: "465ns"}}
 //     static_power: {value: "29mW", source: "..."}
-//     energy: {synop: {value: "23.6pJ", source: "Davies et al. 2018, Table 2"}, ...}
+//     energy:
+//       synop: {value: "23.6pJ", source: "Davies et al. 2018, Table 2"}   # implicit per: synops
+//       spike_out: {value: "69.3pJ", per: spikes, source: "..."}
+//     latency:
+//       synop: {value: "3.5ns", source: "..."}
 // load_chip("loihi.yaml", {"chip.core.neurons=512"}) gives ChipParams with
-// core.neurons == 512, core.pipeline.synop_latency_s == 3.5e-9, ...
+// core.neurons == 512, latency.at("synop").joules == 3.5e-9 (seconds), ...
 //
 // Errors are InputError, one line, naming file, YAML path, bad value and rule:
 //   loihi.yaml: chip.core.nuerons: unknown key (known: neurons, axons, ...)
 //   loihi.yaml: Param "chip.core.neurons" is required but not given
 //   loihi.yaml: chip.noc.hop_latency_ew: '4.1pJ' is not a time (expected e.g. "2.1ns")
+//   my.yaml: chip.energy.spike_out.per: unknown counter 'spike' (counters: synops, ...)
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -34,7 +44,9 @@
 #include <string_view>
 #include <vector>
 
+#include "hw_models/counters.h"
 #include "hw_models/energy.h"
+#include "hw_models/units.h"
 
 namespace nmsim {
 
@@ -44,109 +56,97 @@ using Text = std::optional<std::string>;
 
 struct SourcedText {  // {value: "23.6pJ", source: "..."} (or {value: 23.6, unit: pJ, source})
   Text value, unit, source;
+  std::vector<std::string> per;  // energy/latency actions: the counters priced
 };
 
 struct ChipFile {
-  std::string file;  // label for messages: the path as given
-  Text name;
-  struct {
-    Text width, height;
-  } mesh;
-  Text cores_per_tile, clock;
-  struct {
-    Text neurons, axons, synapse_memory_bytes, weight_bits, state_bits, neuron_model;
-    struct {
-      Text synop_latency, input_synop_latency, neuron_update_active_latency,
-          neuron_update_inactive_latency;
-    } pipeline;
-  } core;
-  struct {
-    Text within_tile_latency, hop_latency_ew, hop_latency_ns, link_bandwidth, packet_bytes;
-  } noc;
-  struct {
-    Text latency_1_tile, latency_32_tiles;
-  } barrier;
+  std::string file;                           // label for messages: the path as given
+  std::map<std::string, std::string> leaves;  // schema path -> text ("chip.core.neurons" -> "1024")
+  std::map<std::string, std::map<int64_t, std::string>> tables;  // e.g. chip.barrier.latency
   std::optional<SourcedText> static_power;
-  std::map<std::string, SourcedText> energy;  // action -> entry, known actions only
+  std::map<std::string, SourcedText> energy, latency;  // action -> entry
 };
 
 // Reads the `chip:` tree; rejects unknown keys and non-scalar leaves.
 ChipFile read_chip_file(const YAML::Node& root, const std::string& file);
 
 // ---------------------------------------------------------------- layer 2: validated
-// SI units throughout (seconds, joules, bytes, bytes/s, hertz, watts). The
-// member initialisers are the defaults; a member without one is required.
-struct PipelineParams {
-  double synop_latency_s = 0;        // one synaptic op (weight read + accumulate)
-  double input_synop_latency_s = 0;  // one graded input applied at one first-layer synapse
-  double neuron_update_active_latency_s = 0;
-  double neuron_update_inactive_latency_s = 0;
-};
-
+// SI units throughout (seconds, joules, bytes, bytes/s, watts).
 struct CoreParams {
   int64_t neurons = 0;
   int64_t axons = 0;  // distinct presynaptic inputs a core can receive
   int64_t synapse_memory_bytes = 0;
-  int weight_bits = 0;
-  int state_bits = 0;                    // per neuron, for state SRAM traffic accounting
-  std::string neuron_model = "float32";  // neuron datapath name (see known_neuron_models())
-  PipelineParams pipeline;
+  int64_t weight_bits = 0;
+  int64_t state_bits = 0;
+  std::string datapath;  // "float32" or "fixed"
+  int64_t v_frac_bits = 0;
+  int64_t decay_bits = 0;
 };
 
 struct NocParams {
-  double within_tile_latency_s = 0;  // spike delivered to a core of the same tile
+  double within_tile_latency_s = 0;  // message delivered to a core of the same tile
   double hop_latency_ew_s = 0;       // per tile hop, east-west
   double hop_latency_ns_s = 0;       // per tile hop, north-south
-  // Serialisation of a transaction: bytes / link_bandwidth. Absent: not modelled
-  // (each spike costs only its per-hop latency, as in Davies et al. 2018 Table 2).
-  std::optional<double> link_bandwidth_bytes_per_s;
-  std::optional<int64_t> packet_bytes;  // bytes per spike message on a link
+  // Serialisation of a transaction: bytes / link_bandwidth; 0: not modelled.
+  double link_bandwidth_bytes_per_s = 0;
+  int64_t packet_bytes = 0;  // bytes per message on a link
 };
 
 struct BarrierParams {
-  double latency_1_tile_s = 0;
-  double latency_32_tiles_s = 0;
-  // Linear in the number of tiles taking part, through the two given points
-  // (the only two published), extrapolated linearly beyond 32; tiles <= 1 gives
-  // the 1-tile latency.
-  double latency_s(int64_t tiles) const;
+  std::map<int64_t, double> latency_s;  // active tiles -> barrier latency
+  std::string interpolation;            // "linear" or "step"
+  // Latency for `tiles` taking part: linear between the given points (or the
+  // value of the largest point <= tiles, "step"), the end values beyond them.
+  double latency_for(int64_t tiles) const;
 };
 
-// Energy actions a chip table must define, with what one count means.
-//   synop                  one spike arriving at one synapse (weight read + accumulate)
-//   input_synop            one graded (real-valued) input applied at one first-layer synapse
-//   neuron_update_active   one neuron updated in a timestep with input or away from rest
-//   neuron_update_inactive one neuron updated in a timestep without either
-//   spike_within_tile      one spike message delivered to a core of the same tile
-//   hop_ew, hop_ns         one spike message crossing one tile boundary E-W / N-S
-// Optional (default 0 J, for chips whose per-op energies already include their
-// memory accesses): sram_read_byte, sram_write_byte.
-const std::vector<std::string>& chip_energy_actions();
-const std::vector<std::string>& chip_optional_energy_actions();
-const std::vector<std::string>& known_neuron_models();  // {"float32"}
-
 struct MeshParams {
-  int width = 0, height = 0;  // tiles
+  int64_t width = 0, height = 0;  // tiles
 };
 
 struct ChipParams {
   std::string file;
   std::string name;
   MeshParams mesh;
-  int cores_per_tile = 0;
-  std::optional<double> clock_hz;  // absent for asynchronous designs such as Loihi
+  int64_t cores_per_tile = 0;
   CoreParams core;
   NocParams noc;
   BarrierParams barrier;
   StaticPower static_power;
-  EnergyMap energy;  // every chip_energy_actions() entry, plus the optional ones
+  EnergyMap energy;   // action -> joules per event of its `per` counters
+  EnergyMap latency;  // action -> seconds per event; feeds the core's busy time
 
-  int64_t num_tiles() const { return int64_t{mesh.width} * mesh.height; }
+  int64_t num_tiles() const { return mesh.width * mesh.height; }
   int64_t num_cores() const { return num_tiles() * cores_per_tile; }
+  WordBits word_bits() const {
+    return {static_cast<int>(core.weight_bits), static_cast<int>(core.state_bits)};
+  }
   EnergyTable energy_table() const;
+  // Counters no energy action prices.
+  std::vector<std::string> unpriced_counters() const;
+  // Seconds per event of each raw counter: the latency table folded onto the
+  // counters it prices (a derived counter's share goes to the raw counters it
+  // is made of).
+  std::array<double, kNumCounters> latency_per_counter() const;
   // The fully resolved configuration in SI units, keys suffixed with their unit.
   nlohmann::json to_json() const;
 };
+
+// One chip key: its YAML path, what it holds, its default (nullptr: required).
+struct ChipKey {
+  enum class Kind { Name, Int, Quantity, Bytes, Bits, Choice, Table };
+  const char* path;
+  Kind kind;
+  Dim dim;               // Quantity and Table values
+  const char* fallback;  // default as written in YAML; nullptr: required
+  int64_t min, max;      // Int and Bits
+  const char* choices;   // Choice: "float32|fixed"
+  const char* meaning;
+};
+const std::vector<ChipKey>& chip_schema();
+
+// Energy/latency action names whose `per` may be left out, with their counter.
+const std::map<std::string, std::string>& implicit_per();
 
 ChipParams validate_chip(const ChipFile& f);
 

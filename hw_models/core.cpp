@@ -11,16 +11,16 @@ namespace {
 enum Dir { kEast = 0, kWest = 1, kNorth = 2, kSouth = 3 };
 }
 
-MeshNoc::MeshNoc(sc_core::sc_module_name name, const Mapping& mapping, int mesh_w, int mesh_h,
-                 const NocTiming& p)
+MeshNoc::MeshNoc(sc_core::sc_module_name name, const std::vector<CorePlace>& places,
+                 const ChipParams& chip)
     : sc_module(name),
       from_core("from_core"),
       to_core("to_core"),
-      mapping_(mapping),
-      w_(mesh_w),
-      h_(mesh_h),
-      p_(p),
-      link_free_s_(static_cast<size_t>(mesh_w) * mesh_h * 4, 0.0) {
+      places_(places),
+      w_(static_cast<int>(chip.mesh.width)),
+      h_(static_cast<int>(chip.mesh.height)),
+      p_(chip.noc),
+      link_free_s_(static_cast<size_t>(w_) * h_ * 4, 0.0) {
   from_core.register_b_transport(this, &MeshNoc::b_transport);
 }
 
@@ -37,22 +37,23 @@ double MeshNoc::traverse(int link, double t, double serial_s, double hop_s) {
 
 void MeshNoc::b_transport(int /*port*/, tlm::tlm_generic_payload& trans, sc_time& delay) {
   auto* batch = reinterpret_cast<SpikeBatch*>(trans.get_data_ptr());
-  const CorePlace& a = mapping_.places[idx(batch->src)];
-  const CorePlace& b = mapping_.places[idx(batch->dst)];
-  const double serial = p_.link_bytes_per_s > 0 ? static_cast<double>(batch->pre.size()) *
-                                                      p_.packet_bytes / p_.link_bytes_per_s
-                                                : 0.0;
-  double t = delay.to_seconds() + p_.within_tile_s;
+  const CorePlace& a = places_[idx(batch->src)];
+  const CorePlace& b = places_[idx(batch->dst)];
+  const double serial =
+      p_.link_bandwidth_bytes_per_s > 0
+          ? static_cast<double>(batch->pre.size() * p_.packet_bytes) / p_.link_bandwidth_bytes_per_s
+          : 0.0;
+  double t = delay.to_seconds() + p_.within_tile_latency_s;
   // XY routing: along x first, then along y.
   int x = a.x, y = a.y;
   while (x != b.x) {
     const int dir = b.x > x ? kEast : kWest;
-    t = traverse((y * w_ + x) * 4 + dir, t, serial, p_.hop_ew_s);
+    t = traverse((y * w_ + x) * 4 + dir, t, serial, p_.hop_latency_ew_s);
     x += b.x > x ? 1 : -1;
   }
   while (y != b.y) {
     const int dir = b.y > y ? kSouth : kNorth;
-    t = traverse((y * w_ + x) * 4 + dir, t, serial, p_.hop_ns_s);
+    t = traverse((y * w_ + x) * 4 + dir, t, serial, p_.hop_latency_ns_s);
     y += b.y > y ? 1 : -1;
   }
   t += serial;
@@ -61,17 +62,18 @@ void MeshNoc::b_transport(int /*port*/, tlm::tlm_generic_payload& trans, sc_time
   to_core[static_cast<int>(idx(batch->dst))]->b_transport(trans, delay);
 }
 
-Core::Core(sc_core::sc_module_name name, CoreId id, const Network& net, const Mapping& mapping,
-           const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay)
+Core::Core(sc_core::sc_module_name name, CoreId id, const Network& net, PopId pop,
+           std::vector<uint32_t> neurons, const std::vector<RouteTable>& routes,
+           const std::vector<CorePlace>& places, const DynamicsOptions& dyn,
+           const LatencyWeights& latency, uint32_t layer_delay)
     : sc_module(name),
       out("out"),
       in("in"),
       id_(id),
-      net_(net),
-      mapping_(mapping),
-      model_(net, mapping.slices[idx(id)].pop, mapping.slices[idx(id)].neurons, dyn, timing,
-             layer_delay),
-      outbox_slot_(mapping.slices.size(), -1) {
+      routes_(routes),
+      places_(places),
+      model_(net, pop, std::move(neurons), dyn, latency, layer_delay),
+      outbox_slot_(places.size(), -1) {
   in.register_b_transport(this, &Core::b_transport);
 }
 
@@ -89,9 +91,9 @@ void Core::update_and_send() {
   now_s_ += model_.update(fired_, values_);
   if (fired_.empty()) return;
   const bool graded = !model_.neurons().spiking();
-  const CorePlace& here = mapping_.places[idx(id_)];
+  const CorePlace& here = places_[idx(id_)];
   const std::vector<uint32_t>& index = model_.index();
-  for (const RouteTable& rt : mapping_.routes[idx(id_)]) {
+  for (const RouteTable& rt : routes_) {
     size_t used = 0;
     for (size_t f = 0; f < fired_.size(); ++f) {
       const uint32_t i = fired_[f];
@@ -118,14 +120,12 @@ void Core::update_and_send() {
     for (size_t k = 0; k < used; ++k) {
       SpikeBatch& b = outbox_[k];
       outbox_slot_[idx(b.dst)] = -1;
-      const Hops h = hops_between(here, mapping_.places[idx(b.dst)]);
+      const Hops h = hops_between(here, places_[idx(b.dst)]);
       const uint64_t n = b.pre.size();
-      model_.counters.packets_out += n;
-      if (graded) model_.counters.graded_packets_out += n;
-      model_.counters.hops_ew += n * h.ew;
-      model_.counters.hops_ns += n * h.ns;
-      if (h.ew == 0 && h.ns == 0) model_.counters.packets_local += n;
-      ++model_.counters.transactions_out;
+      now_s_ += model_.count(Ctr::messages, n) + model_.count(Ctr::packets, 1) +
+                model_.count(Ctr::hops_ew, n * h.ew) + model_.count(Ctr::hops_ns, n * h.ns);
+      if (graded) now_s_ += model_.count(Ctr::graded_messages, n);
+      if (h.ew == 0 && h.ns == 0) now_s_ += model_.count(Ctr::messages_local, n);
       tlm::tlm_generic_payload trans;
       trans.set_command(tlm::TLM_WRITE_COMMAND);
       trans.set_address(idx(b.dst));

@@ -14,8 +14,9 @@
 #include <tlm>
 #include <vector>
 
+#include "hw_models/config.h"
 #include "hw_models/core_model.h"
-#include "mapper/mapping.h"
+#include "hw_models/topology.h"
 
 namespace nmsim {
 
@@ -29,12 +30,6 @@ struct SpikeBatch {
   std::vector<float> val;     // graded: one value per pre; empty for spikes
 };
 
-struct NocTiming {
-  double within_tile_s = 0, hop_ew_s = 0, hop_ns_s = 0;
-  double link_bytes_per_s = 0;  // 0: no serialisation delay
-  int packet_bytes = 4;
-};
-
 // Routes transactions over a 2-D mesh of tiles with XY routing. Each directed
 // link is busy while it serialises a transaction; a later transaction that
 // needs a busy link waits for it within the timestep.
@@ -43,8 +38,8 @@ class MeshNoc : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<MeshNoc> from_core;
   tlm_utils::multi_passthrough_initiator_socket<MeshNoc> to_core;
 
-  MeshNoc(sc_core::sc_module_name name, const Mapping& mapping, int mesh_w, int mesh_h,
-          const NocTiming& p);
+  MeshNoc(sc_core::sc_module_name name, const std::vector<CorePlace>& places,
+          const ChipParams& chip);
   void new_timestep();  // links free again after the barrier
   double last_delivery_s() const { return last_delivery_s_; }
 
@@ -52,22 +47,24 @@ class MeshNoc : public sc_core::sc_module {
   void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   double traverse(int link, double t, double serial_s, double hop_s);
 
-  const Mapping& mapping_;
+  const std::vector<CorePlace>& places_;
   int w_, h_;
-  NocTiming p_;
+  NocParams p_;
   std::vector<double> link_free_s_;  // [tile*4 + dir]
   double last_delivery_s_ = 0;
 };
 
-// One neuromorphic core: a CoreModel behind an initiator socket (spikes out)
-// and a target socket (spikes in).
+// One neuromorphic core: a CoreModel behind an initiator socket (messages out)
+// and a target socket (messages in), with the routes of its neurons.
 class Core : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Core> out;
   tlm_utils::simple_target_socket<Core> in;
 
-  Core(sc_core::sc_module_name name, CoreId id, const Network& net, const Mapping& mapping,
-       const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay);
+  Core(sc_core::sc_module_name name, CoreId id, const Network& net, PopId pop,
+       std::vector<uint32_t> neurons, const std::vector<RouteTable>& routes,
+       const std::vector<CorePlace>& places, const DynamicsOptions& dyn,
+       const LatencyWeights& latency, uint32_t layer_delay);
 
   CoreId id() const { return id_; }
   CoreModel& model() { return model_; }
@@ -92,8 +89,8 @@ class Core : public sc_core::sc_module {
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   CoreId id_;
-  const Network& net_;
-  const Mapping& mapping_;
+  const std::vector<RouteTable>& routes_;
+  const std::vector<CorePlace>& places_;
   CoreModel model_;
   std::vector<uint32_t> fired_;
   std::vector<float> values_;

@@ -29,11 +29,12 @@ Population gather(const Population& pop, const std::vector<uint32_t>& index) {
 }  // namespace
 
 CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
-                     const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay)
+                     const DynamicsOptions& dyn, const LatencyWeights& latency,
+                     uint32_t layer_delay)
     : pop_(pop),
       index_(std::move(index)),
       neurons_(gather(net.pop(pop), index_), 0, static_cast<int64_t>(index_.size()), dyn),
-      timing_(timing) {
+      latency_(latency) {
   const int64_t n = static_cast<int64_t>(index_.size());
   // Population index -> local index, -1 for neurons of other cores.
   std::vector<int32_t> local(net.pop(pop).size, -1);
@@ -45,6 +46,9 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
     const std::vector<uint32_t> delays = delivery_delays(net, j, dyn.dt, layer_delay);
     LocalSynapses t;
     t.proj = j;
+    t.kind = p.kind == ProjKind::Conv    ? Ctr::synops_conv
+             : p.kind == ProjKind::Dense ? Ctr::synops_dense
+                                         : Ctr::synops_sparse;
     const size_t n_pre = p.row_ptr.size() - 1;
     t.row_ptr.reserve(n_pre + 1);
     t.row_ptr.push_back(0);
@@ -69,11 +73,13 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
   }
   slots_ = int64_t{max_delay} + 1;
   acc_.assign(static_cast<size_t>(slots_ * n), 0.0f);
+  got_.assign(acc_.size(), 0);
 }
 
 void CoreModel::reset_state() {
   neurons_.reset();
   std::fill(acc_.begin(), acc_.end(), 0.0f);
+  std::fill(got_.begin(), got_.end(), 0);
   step_ = 0;
 }
 
@@ -86,14 +92,26 @@ const CoreModel::LocalSynapses* CoreModel::table(uint32_t proj) const {
 uint64_t CoreModel::deliver(const LocalSynapses& t, uint32_t i, float value) {
   const uint32_t lo = t.row_ptr[i], hi = t.row_ptr[i + 1];
   if (t.delay.size() == 1) {
-    float* acc = slot(t.delay[0]);
+    const size_t base = slot_base(t.delay[0]);
+    float* acc = acc_.data() + base;
+    uint8_t* got = got_.data() + base;
     if (value == 1.0f) {
-      for (uint32_t k = lo; k < hi; ++k) acc[t.post[k]] += t.weight[k];
+      for (uint32_t k = lo; k < hi; ++k) {
+        acc[t.post[k]] += t.weight[k];
+        got[t.post[k]] = 1;
+      }
     } else {
-      for (uint32_t k = lo; k < hi; ++k) acc[t.post[k]] += t.weight[k] * value;
+      for (uint32_t k = lo; k < hi; ++k) {
+        acc[t.post[k]] += t.weight[k] * value;
+        got[t.post[k]] = 1;
+      }
     }
   } else {
-    for (uint32_t k = lo; k < hi; ++k) slot(t.delay[k])[t.post[k]] += t.weight[k] * value;
+    for (uint32_t k = lo; k < hi; ++k) {
+      const size_t base = slot_base(t.delay[k]);
+      acc_[base + t.post[k]] += t.weight[k] * value;
+      got_[base + t.post[k]] = 1;
+    }
   }
   return hi - lo;
 }
@@ -105,11 +123,8 @@ double CoreModel::receive(uint32_t proj, std::span<const uint32_t> pre,
   uint64_t ops = 0;
   for (size_t k = 0; k < pre.size(); ++k)
     ops += deliver(*t, pre[k], values.empty() ? 1.0f : values[k]);
-  counters.synops += ops;
-  counters.packets_in += pre.size();
-  const double busy = static_cast<double>(ops) * timing_.synop_s;
-  counters.busy_s += busy;
-  return busy;
+  return count(Ctr::synops, ops) + count(t->kind, ops) + count(Ctr::synapse_reads, ops) +
+         count(Ctr::messages_received, pre.size());
 }
 
 double CoreModel::receive_input(std::span<const float> values) {
@@ -122,22 +137,31 @@ double CoreModel::receive_input(std::span<const float> values) {
       ops += deliver(t, static_cast<uint32_t>(i), x);
     }
   }
-  counters.input_synops += ops;
-  const double busy = static_cast<double>(ops) * timing_.input_synop_s;
-  counters.busy_s += busy;
-  return busy;
+  return count(Ctr::input_synops, ops) + count(Ctr::synapse_reads, ops);
 }
 
 double CoreModel::update(std::vector<uint32_t>& fired, std::vector<float>& values) {
   const size_t n = index_.size();
-  float* now = slot(0);
+  const size_t base = slot_base(0);
+  float* now = acc_.data() + base;
+  uint8_t* got = got_.data() + base;
+  // Updated in SANA-FE's sense: state away from rest, a message or input
+  // received, or a non-zero bias.
+  uint64_t updated = 0;
+  for (size_t k = 0; k < n; ++k) updated += got[k] || bias_[k] != 0.0f || !neurons_.at_rest(k);
   for (size_t k = 0; k < n; ++k) now[k] += bias_[k];
   fired.clear();
   values.clear();
   const NeuronStepCounts c = neurons_.step(std::span<float>(now, n), fired);
   std::fill(now, now + n, 0.0f);
+  std::fill(got, got + n, 0);
+  double busy = count(Ctr::soma_accesses, n) + count(Ctr::neuron_updates, updated) +
+                count(Ctr::neuron_updates_active, c.active) +
+                count(Ctr::neuron_updates_inactive, c.inactive) +
+                count(Ctr::neuron_state_reads, n) + count(Ctr::neuron_state_writes, c.active) +
+                count(Ctr::barrier_syncs, 1);
   if (neurons_.spiking()) {
-    counters.spikes += fired.size();
+    busy += count(Ctr::spikes, fired.size());
   } else {
     const auto v = neurons_.v();
     for (size_t k = 0; k < n; ++k)
@@ -146,11 +170,6 @@ double CoreModel::update(std::vector<uint32_t>& fired, std::vector<float>& value
         values.push_back(v[k]);
       }
   }
-  counters.updates_active += c.active;
-  counters.updates_inactive += c.inactive;
-  const double busy = static_cast<double>(c.active) * timing_.update_active_s +
-                      static_cast<double>(c.inactive) * timing_.update_inactive_s;
-  counters.busy_s += busy;
   return busy;
 }
 

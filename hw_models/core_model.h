@@ -15,6 +15,7 @@
 // arrives before or after this core's own update of step t.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -25,16 +26,17 @@
 
 namespace nmsim {
 
-// Per-action latencies of the core pipeline, in seconds.
-struct CoreTiming {
-  double synop_s = 0, input_synop_s = 0, update_active_s = 0, update_inactive_s = 0;
-};
+// Seconds of pipeline time per event of each counter: the chip's latency
+// table (chip.latency.<action>) folded onto the counters it prices
+// (ChipParams::latency_per_counter()). Every counted event adds its share to
+// the core's busy time.
+using LatencyWeights = std::array<double, kNumCounters>;
 
 class CoreModel {
  public:
   // The neurons `index` (population indices, in local order) of `pop`.
   CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index, const DynamicsOptions& dyn,
-            const CoreTiming& timing, uint32_t layer_delay);
+            const LatencyWeights& latency, uint32_t layer_delay);
 
   PopId pop() const { return pop_; }
   // Population index of local neuron i.
@@ -61,11 +63,18 @@ class CoreModel {
   // Returns the busy time spent.
   double update(std::vector<uint32_t>& fired, std::vector<float>& values);
 
+  // Counts n events of counter c and returns the pipeline time they take.
+  double count(Ctr c, uint64_t n) {
+    counters[c] += n;
+    return static_cast<double>(n) * latency_[static_cast<size_t>(c)];
+  }
+
   CoreCounters counters;
 
  private:
   struct LocalSynapses {
     uint32_t proj;
+    Ctr kind;                       // synops_conv, synops_dense or synops_sparse
     std::vector<uint32_t> row_ptr;  // per presynaptic neuron of the source population
     std::vector<uint32_t> post;     // local target neuron
     std::vector<float> weight;
@@ -74,19 +83,21 @@ class CoreModel {
   const LocalSynapses* table(uint32_t proj) const;
   // Adds value * weight of pre `i`'s synapses of `t` into their slots; returns synops.
   uint64_t deliver(const LocalSynapses& t, uint32_t i, float value);
-  float* slot(uint32_t delay) {
-    return acc_.data() + static_cast<size_t>((step_ + delay) % slots_) * index_.size();
+  size_t slot_base(uint32_t delay) const {
+    return static_cast<size_t>((step_ + delay) % slots_) * index_.size();
   }
 
   PopId pop_;
   std::vector<uint32_t> index_;
   NeuronGroup neurons_;
-  CoreTiming timing_;
+  LatencyWeights latency_;
   std::vector<LocalSynapses> in_;       // one per incoming projection
   std::vector<uint32_t> input_tables_;  // indices into in_ of projections from the Input
   std::vector<float> bias_;
-  // Dendrite accumulators: slots_ rows of size() values, row (t % slots_) for step t.
+  // Dendrite accumulators: slots_ rows of size() values, row (t % slots_) for
+  // step t; got_ marks the neurons that received a message or input for that step.
   std::vector<float> acc_;
+  std::vector<uint8_t> got_;
   int64_t slots_ = 1;
   int64_t step_ = 0;
   uint64_t synapse_count_ = 0;

@@ -34,6 +34,21 @@ std::map<std::string, double> EnergyTable::breakdown(const std::map<std::string,
   return out;
 }
 
+std::map<std::string, double> EnergyTable::breakdown(const std::vector<uint64_t>& all_counts,
+                                                     double elapsed_s) const {
+  std::map<std::string, double> out;
+  for (const auto& [action, e] : entries_)
+    out[action] = static_cast<double>(events(e, all_counts)) * e.joules;
+  if (elapsed_s >= 0) out[std::string(kStatic)] = static_energy(elapsed_s);
+  return out;
+}
+
+uint64_t EnergyTable::events(const EnergyEntry& e, const std::vector<uint64_t>& all_counts) {
+  uint64_t n = 0;
+  for (size_t k : e.per_index) n += all_counts[k];
+  return n;
+}
+
 double EnergyTable::total(const std::map<std::string, double>& breakdown) {
   double sum = 0.0;
   for (const auto& [action, j] : breakdown) sum += j;
@@ -43,7 +58,10 @@ double EnergyTable::total(const std::map<std::string, double>& breakdown) {
 nlohmann::json EnergyTable::to_json() const {
   nlohmann::json actions = nlohmann::json::object();
   for (const auto& [name, e] : entries_)
-    actions[name] = {{"energy_j", e.joules}, {"source", e.source}};
+    actions[name] =
+        e.per.empty()
+            ? nlohmann::json{{"energy_j", e.joules}, {"source", e.source}}
+            : nlohmann::json{{"energy_j", e.joules}, {"per", e.per}, {"source", e.source}};
   return {{"actions", actions},
           {"static_power", {{"power_w", static_.watts}, {"source", static_.source}}}};
 }

@@ -1,7 +1,9 @@
 // Energy = action counts x a per-action table, as in Accelergy's energy
 // reference tables; every entry records where its number came from (Timeloop's
-// access_energy_source). Static power is kept beside the table and turned into
-// energy with the simulated time.
+// access_energy_source) and which counters it prices (`per`, names from the
+// counter registry hw_models/counters.h). Static power is kept beside the table
+// and turned into energy with the simulated time. The same entry type holds a
+// chip's per-action latencies (seconds instead of joules).
 //
 // Example (from hw_models/presets/loihi.yaml):
 //   chip.energy.synop: {value: "23.6pJ", source: "Davies et al. 2018, Table 2"}
@@ -18,12 +20,18 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nmsim {
 
 struct EnergyEntry {
-  double joules = 0.0;  // per action
+  double joules = 0.0;  // per counted event (seconds, in a latency table)
   std::string source;
+  // Counters whose events this action prices (empty: the action's own name is
+  // its count, as in the ANN accelerator's table), and their indices into
+  // all_counts() (hw_models/counters.h).
+  std::vector<std::string> per;
+  std::vector<size_t> per_index;
 };
 
 // Action name -> entry; transparent comparator so lookups take string_view.
@@ -57,6 +65,12 @@ class EnergyTable {
   // energy is added under "static". Every counted action must be in the table.
   std::map<std::string, double> breakdown(const std::map<std::string, uint64_t>& counts,
                                           double elapsed_s = -1.0) const;
+  // Joules per action from every counter's count (all_counts() order): each
+  // action x the sum of its `per` counters; static energy as above.
+  std::map<std::string, double> breakdown(const std::vector<uint64_t>& all_counts,
+                                          double elapsed_s = -1.0) const;
+  // Events priced by `action`: the sum of its `per` counters.
+  static uint64_t events(const EnergyEntry& e, const std::vector<uint64_t>& all_counts);
   static double total(const std::map<std::string, double>& breakdown);
 
   // {"actions": {name: {"energy_j", "source"}}, "static_power": {"power_w", "source"}}

@@ -65,6 +65,10 @@ class NeuronGroup {
   // Membrane value after the last step (after reset), per neuron. For Output,
   // LI and I this is the value the next stage reads.
   std::span<const float> v() const { return v_; }
+  // Neuron i is at its rest state (see above).
+  bool at_rest(size_t i) const {
+    return v_[i] == v_leak_[i] && (i_syn_.empty() || i_syn_[i] == 0.f);
+  }
 
  private:
   NeuronModel model_;

@@ -56,11 +56,12 @@ std::vector<uint32_t> neuron_order(const Population& pop, SliceOrder order) {
 std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder order,
                                     const std::vector<Transposed>& tr,
                                     const std::vector<uint64_t>& axon_base, uint64_t total_pre,
-                                    const CoreLimits& lim) {
+                                    const ChipParams& lim) {
   const Population& P = net.pop(pop);
   std::vector<int64_t> seen(total_pre, -1);  // slice number that last counted this axon
-  const uint64_t syn_cap = static_cast<uint64_t>(lim.synapse_memory_bytes) * 8 / lim.weight_bits;
-  const uint64_t axon_cap = static_cast<uint64_t>(lim.axons);
+  const uint64_t syn_cap =
+      static_cast<uint64_t>(lim.core.synapse_memory_bytes) * 8 / lim.core.weight_bits;
+  const uint64_t axon_cap = static_cast<uint64_t>(lim.core.axons);
   std::vector<Slice> out;
   Slice cur{pop, {}, 0, 0, order};
   int64_t slice_no = 0;
@@ -70,9 +71,9 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
     if (syn > syn_cap) {
       throw InputError(
           net.source + ": layer '" + P.name + "': neuron " + std::to_string(n) + " has " +
-          with_commas(syn) + " incoming synapses (" + with_commas(syn * lim.weight_bits / 8) +
-          " bytes at " + std::to_string(lim.weight_bits) + "-bit weights) but a core holds " +
-          with_commas(lim.synapse_memory_bytes) + " bytes (chip.core.synapse_memory_bytes)");
+          with_commas(syn) + " incoming synapses (" + with_commas(syn * lim.core.weight_bits / 8) +
+          " bytes at " + std::to_string(lim.core.weight_bits) + "-bit weights) but a core holds " +
+          with_commas(lim.core.synapse_memory_bytes) + " bytes (chip.core.synapse_memory_bytes)");
     }
     // The neuron's presynaptic axons not yet counted in slice `slice`.
     auto new_axons = [&](int64_t slice) {
@@ -88,8 +89,8 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
       return a;
     };
     uint64_t a = new_axons(slice_no);
-    const bool fits =
-        cur.size() + 1 <= lim.neurons && cur.synapses + syn <= syn_cap && cur.axons + a <= axon_cap;
+    const bool fits = cur.size() + 1 <= lim.core.neurons && cur.synapses + syn <= syn_cap &&
+                      cur.axons + a <= axon_cap;
     if (!fits && cur.size() > 0) {
       out.push_back(std::move(cur));
       ++slice_no;
@@ -99,7 +100,7 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
     if (a > axon_cap) {
       throw InputError(net.source + ": layer '" + P.name + "': neuron " + std::to_string(n) +
                        " has " + with_commas(a) + " distinct inputs but a core accepts " +
-                       with_commas(lim.axons) + " axons (chip.core.axons)");
+                       with_commas(lim.core.axons) + " axons (chip.core.axons)");
     }
     cur.neurons.push_back(n);
     cur.axons += a;
@@ -110,7 +111,7 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
 }
 
 // The slicing of `pop` that needs the fewest cores.
-std::vector<Slice> best_slicing(const Network& net, PopId pop, const CoreLimits& lim) {
+std::vector<Slice> best_slicing(const Network& net, PopId pop, const ChipParams& lim) {
   const Population& P = net.pop(pop);
   std::vector<Transposed> tr;
   std::vector<uint64_t> axon_base;  // distinct axon ids per (projection, pre)
@@ -140,13 +141,7 @@ int64_t Mapping::synapse_bytes(CoreId c, int weight_bits) const {
   return static_cast<int64_t>((slices[idx(c)].synapses * weight_bits + 7) / 8);
 }
 
-Hops hops_between(const CorePlace& a, const CorePlace& b) {
-  return Hops{std::abs(a.x - b.x), std::abs(a.y - b.y)};
-}
-
-Mapping map_network(const Network& net, const CoreLimits& lim) {
-  if (lim.neurons <= 0 || lim.axons <= 0 || lim.synapse_memory_bytes <= 0 || lim.weight_bits <= 0)
-    throw InputError("chip.core: neurons, axons, synapse_memory_bytes and weight_bits must be > 0");
+Mapping map_network(const Network& net, const ChipParams& lim) {
   Mapping m;
   m.pop_cores.resize(net.pops.size());
   for (PopId p : net.order) {
@@ -156,11 +151,11 @@ Mapping map_network(const Network& net, const CoreLimits& lim) {
       m.slices.push_back(std::move(s));
     }
   }
-  if (static_cast<int64_t>(m.slices.size()) > lim.total_cores()) {
+  if (static_cast<int64_t>(m.slices.size()) > lim.num_cores()) {
     std::ostringstream os;
-    os << net.source << ": network needs " << m.slices.size() << " cores but chip '"
-       << lim.chip_name << "' has " << lim.total_cores() << " (" << lim.mesh_width << "x"
-       << lim.mesh_height << " tiles x " << lim.cores_per_tile << " cores); per layer:";
+    os << net.source << ": network needs " << m.slices.size() << " cores but chip '" << lim.name
+       << "' has " << lim.num_cores() << " (" << lim.mesh.width << "x" << lim.mesh.height
+       << " tiles x " << lim.cores_per_tile << " cores); per layer:";
     for (PopId p : net.order)
       if (!m.pop_cores[idx(p)].empty())
         os << " " << net.pop(p).name << "=" << m.pop_cores[idx(p)].size();
@@ -169,7 +164,7 @@ Mapping map_network(const Network& net, const CoreLimits& lim) {
   // Placement in order: cores fill a tile, tiles fill the mesh row by row.
   for (size_t c = 0; c < m.slices.size(); ++c) {
     const int tile = static_cast<int>(c) / lim.cores_per_tile;
-    m.places.push_back(CorePlace{tile % lim.mesh_width, tile / lim.mesh_width, tile});
+    m.places.push_back(CorePlace{tile % lim.mesh.width, tile / lim.mesh.width, tile});
   }
   // Routes: for each neuron of each slice and each outgoing projection, the
   // distinct destination cores holding at least one of its targets.
@@ -202,12 +197,12 @@ Mapping map_network(const Network& net, const CoreLimits& lim) {
   return m;
 }
 
-void write_mapping_yaml(const Mapping& m, const Network& net, const CoreLimits& lim,
+void write_mapping_yaml(const Mapping& m, const Network& net, const ChipParams& lim,
                         std::ostream& os) {
-  os << "# nmsim mapping of " << net.source << " onto " << lim.chip_name << "\n";
-  os << "mapping:\n  chip: " << lim.chip_name << "\n  mesh: {width: " << lim.mesh_width
-     << ", height: " << lim.mesh_height << ", cores_per_tile: " << lim.cores_per_tile << "}\n";
-  os << "  cores_used: " << m.cores_used() << "\n  cores_available: " << lim.total_cores() << "\n";
+  os << "# nmsim mapping of " << net.source << " onto " << lim.name << "\n";
+  os << "mapping:\n  chip: " << lim.name << "\n  mesh: {width: " << lim.mesh.width
+     << ", height: " << lim.mesh.height << ", cores_per_tile: " << lim.cores_per_tile << "}\n";
+  os << "  cores_used: " << m.cores_used() << "\n  cores_available: " << lim.num_cores() << "\n";
   os << "  layers:\n";
   for (PopId p : net.order) {
     const auto& cs = m.pop_cores[idx(p)];
@@ -235,7 +230,7 @@ void write_mapping_yaml(const Mapping& m, const Network& net, const CoreLimits& 
       k = e + 1;
     }
     os << "], count: " << s.size() << ", synapses: " << s.synapses
-       << ", synapse_bytes: " << m.synapse_bytes(static_cast<CoreId>(c), lim.weight_bits)
+       << ", synapse_bytes: " << m.synapse_bytes(static_cast<CoreId>(c), lim.core.weight_bits)
        << ", axons: " << s.axons << ", routes_to: [";
     for (size_t k = 0; k < dst.size(); ++k) os << (k ? ", " : "") << dst[k];
     os << "]}\n";

@@ -17,25 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "hw_models/config.h"
+#include "hw_models/topology.h"
 #include "workloads/network.h"
 
 namespace nmsim {
-
-enum class CoreId : uint32_t {};
-inline uint32_t idx(CoreId c) { return static_cast<uint32_t>(c); }
-
-// What the mapper needs to know about the chip.
-struct CoreLimits {
-  int64_t neurons = 1024;
-  int64_t axons = 4096;
-  int64_t synapse_memory_bytes = 131072;
-  int weight_bits = 8;
-  int mesh_width = 8;  // tiles
-  int mesh_height = 4;
-  int cores_per_tile = 4;
-  std::string chip_name = "chip";
-  int64_t total_cores() const { return int64_t{mesh_width} * mesh_height * cores_per_tile; }
-};
 
 enum class SliceOrder : uint8_t { ChannelMajor, PositionMajor };
 const char* to_string(SliceOrder o);
@@ -49,19 +35,6 @@ struct Slice {
   int64_t size() const { return static_cast<int64_t>(neurons.size()); }
 };
 
-struct CorePlace {
-  int x = 0, y = 0;  // tile coordinates on the mesh
-  int tile = 0;      // tile index (row-major)
-};
-
-// Per outgoing projection of a source core: for every neuron of the slice (in
-// local order), the destination cores its spikes must reach.
-struct RouteTable {
-  uint32_t proj = 0;
-  std::vector<uint32_t> row_ptr;  // size slice.size()+1
-  std::vector<CoreId> dests;
-};
-
 struct Mapping {
   std::vector<Slice> slices;                    // indexed by CoreId
   std::vector<CorePlace> places;                // indexed by CoreId
@@ -71,17 +44,12 @@ struct Mapping {
   size_t cores_used() const { return slices.size(); }
 };
 
-// Throws InputError when a layer cannot fit ("layer 'lif3': one neuron needs
-// 9,216 synapse bytes but a core has 8,192 (chip.core.synapse_memory_bytes)").
-Mapping map_network(const Network& net, const CoreLimits& limits);
+// Throws InputError when a layer cannot fit ("net.nir: layer 'lif3': neuron 5
+// has 9,216 incoming synapses ... but a core holds 8,192 bytes
+// (chip.core.synapse_memory_bytes)"). Uses the chip's core resources and mesh.
+Mapping map_network(const Network& net, const ChipParams& chip);
 
-// Tile hops between two cores (east-west, north-south) under XY routing.
-struct Hops {
-  int ew = 0, ns = 0;
-};
-Hops hops_between(const CorePlace& a, const CorePlace& b);
-
-void write_mapping_yaml(const Mapping& m, const Network& net, const CoreLimits& limits,
+void write_mapping_yaml(const Mapping& m, const Network& net, const ChipParams& chip,
                         std::ostream& os);
 
 }  // namespace nmsim

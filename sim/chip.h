@@ -1,7 +1,8 @@
 // The SystemC top level of a neuromorphic chip run: cores and the mesh NoC
-// built from a Mapping, and the sequencer thread that feeds inputs timestep
-// by timestep, orders the cores' work, closes each timestep with a barrier
-// (one kernel synchronisation per timestep) and observes the outputs.
+// built from a Mapping and the chip's parameters, and the sequencer thread that
+// feeds inputs timestep by timestep, orders the cores' work, closes each
+// timestep with a barrier (one kernel synchronisation per timestep) and
+// observes the outputs.
 #pragma once
 
 #include <functional>
@@ -9,25 +10,12 @@
 #include <systemc>
 #include <vector>
 
+#include "hw_models/config.h"
 #include "hw_models/core.h"
 #include "mapper/mapping.h"
 #include "workloads/network.h"
 
 namespace nmsim {
-
-struct ChipSpec {
-  CoreLimits limits;
-  CoreTiming timing;
-  NocTiming noc;
-  double barrier_1_tile_s = 0, barrier_max_s = 0;  // barrier at 1 tile and at every tile
-};
-
-struct ChipParams;
-ChipSpec chip_spec(const ChipParams& chip);
-
-// Barrier latency for `tiles` active tiles: linear between one tile and the
-// whole mesh (Davies et al. 2018 give 113 ns at 1 tile and 465 ns at 32).
-double barrier_latency(const ChipSpec& spec, int tiles);
 
 // What the sequencer hands out at the end of every timestep.
 struct StepObservation {
@@ -43,7 +31,7 @@ class Sequencer;
 
 class ChipRun {
  public:
-  ChipRun(const Network& net, const Mapping& mapping, const ChipSpec& spec,
+  ChipRun(const Network& net, const Mapping& mapping, const ChipParams& chip,
           const DynamicsOptions& dyn, uint32_t layer_delay);
   ~ChipRun();
 
@@ -54,12 +42,12 @@ class ChipRun {
 
   std::vector<std::unique_ptr<Core>>& cores() { return cores_; }
   const Network& network() const { return net_; }
+  int tiles_used() const { return tiles_used_; }
 
  private:
   const Network& net_;
   const Mapping& mapping_;
-  ChipSpec spec_;
-  uint32_t layer_delay_;
+  const ChipParams& chip_;
   std::vector<std::unique_ptr<Core>> cores_;
   std::unique_ptr<MeshNoc> noc_;
   std::unique_ptr<Sequencer> seq_;

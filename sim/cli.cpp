@@ -230,6 +230,13 @@ int nmsim_main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingDirectory);
 
+  auto* ctrs = app.add_subcommand(
+      "counters",
+      "List the hardware counters a core keeps (what chip.energy.<action>.per can name)");
+  auto* keys = app.add_subcommand(
+      "keys",
+      "List every chip config key: path, default (or required), meaning (what --set takes)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -256,13 +263,12 @@ int nmsim_main(int argc, char** argv) {
     if (*map) {
       const Network net = read_nir(m_model);
       const ChipParams chip = load_chip(resolve_hw(m_hw), m_set);
-      const CoreLimits lim = chip_spec(chip).limits;
-      const Mapping m = map_network(net, lim);
+      const Mapping m = map_network(net, chip);
       if (m_out.empty()) {
-        write_mapping_yaml(m, net, lim, std::cout);
+        write_mapping_yaml(m, net, chip, std::cout);
       } else {
         std::ofstream os(m_out);
-        write_mapping_yaml(m, net, lim, os);
+        write_mapping_yaml(m, net, chip, os);
         if (!os) throw InputError("--out: cannot write '" + m_out + "'");
         std::cerr << "nmsim: " << m.cores_used() << " cores; mapping written to " << m_out << "\n";
       }
@@ -273,6 +279,31 @@ int nmsim_main(int argc, char** argv) {
       return 0;
     }
     if (*rep) return report(r_dir);
+    if (*ctrs) {
+      std::cout << std::left << std::setw(26) << "counter" << std::setw(10) << "unit"
+                << "meaning\n";
+      for (const auto& c : kCounters)
+        std::cout << std::setw(26) << c.name << std::setw(10) << c.unit << c.description << "\n";
+      for (const auto& c : kDerivedCounters)
+        std::cout << std::setw(26) << c.name << std::setw(10) << c.unit << c.description
+                  << " (derived)\n";
+      return 0;
+    }
+    if (*keys) {
+      std::cout << std::left << std::setw(34) << "key" << std::setw(12) << "default"
+                << "meaning\n";
+      for (const ChipKey& k : chip_schema())
+        std::cout << std::setw(34) << k.path << std::setw(12)
+                  << (k.fallback ? std::string(k.fallback) : std::string("required")) << k.meaning
+                  << (k.choices ? std::string(" (") + k.choices + ")" : std::string()) << "\n";
+      std::cout << std::setw(34) << "chip.static_power" << std::setw(12) << "required"
+                << "{value, source}: static power over the simulated time\n";
+      std::cout << std::setw(34) << "chip.energy.<action>" << std::setw(12) << "optional"
+                << "{value, per: counter(s), source}: energy per event (nmsim counters)\n";
+      std::cout << std::setw(34) << "chip.latency.<action>" << std::setw(12) << "optional"
+                << "{value, per: counter(s), source}: core busy time per event\n";
+      return 0;
+    }
   } catch (const InputError& e) {
     std::cerr << "nmsim: error: " << e.what() << "\n";
     return 2;

@@ -24,7 +24,7 @@ void ShardResult::init(size_t n_cores, int64_t n_outputs, int T, int64_t n_sampl
   timesteps = T;
   outputs = n_outputs;
   cores.assign(n_cores, CoreCounters{});
-  steps.assign(T, StepTotals{});
+  steps.assign(T, CoreCounters{});
   step_latency_s.assign(n_samples * T, 0.0);
   output_sum.assign(n_samples * n_outputs, 0.0f);
 }
@@ -76,12 +76,7 @@ ShardResult ShardResult::merge(const std::vector<ShardResult>& shards) {
   for (size_t k = 1; k < shards.size(); ++k) {
     const ShardResult& s = shards[k];
     for (size_t c = 0; c < m.cores.size(); ++c) m.cores[c] += s.cores[c];
-    for (size_t t = 0; t < m.steps.size(); ++t) {
-      m.steps[t].spikes += s.steps[t].spikes;
-      m.steps[t].synops += s.steps[t].synops;
-      m.steps[t].input_synops += s.steps[t].input_synops;
-      m.steps[t].packets += s.steps[t].packets;
-    }
+    for (size_t t = 0; t < m.steps.size(); ++t) m.steps[t] += s.steps[t];
     m.step_latency_s.insert(m.step_latency_s.end(), s.step_latency_s.begin(),
                             s.step_latency_s.end());
     m.output_sum.insert(m.output_sum.end(), s.output_sum.begin(), s.output_sum.end());
@@ -184,24 +179,11 @@ void TraceFiles::write_step(ChipRun& chip, int64_t sample, int t) {
 
 CoreFigures core_figures(const CoreCounters& c, const ChipParams& chip, const EnergyTable& table) {
   CoreFigures f;
-  const auto& p = chip.core.pipeline;
-  f.busy_s = c.synops * p.synop_latency_s + c.input_synops * p.input_synop_latency_s +
-             c.updates_active * p.neuron_update_active_latency_s +
-             c.updates_inactive * p.neuron_update_inactive_latency_s;
-  const uint64_t state_bytes = (chip.core.state_bits + 7) / 8;
-  f.sram_read_bytes = ((c.synops + c.input_synops) * chip.core.weight_bits + 7) / 8 +
-                      (c.updates_active + c.updates_inactive) * state_bytes;
-  f.sram_write_bytes = c.updates_active * state_bytes;
-  f.counts = {{"synop", c.synops},
-              {"input_synop", c.input_synops},
-              {"neuron_update_active", c.updates_active},
-              {"neuron_update_inactive", c.updates_inactive},
-              {"spike_within_tile", c.packets_out},
-              {"hop_ew", c.hops_ew},
-              {"hop_ns", c.hops_ns}};
-  if (table.has("sram_read_byte")) f.counts["sram_read_byte"] = f.sram_read_bytes;
-  if (table.has("sram_write_byte")) f.counts["sram_write_byte"] = f.sram_write_bytes;
-  f.energy_j = EnergyTable::total(table.breakdown(f.counts));
+  const auto w = chip.latency_per_counter();
+  for (size_t k = 0; k < kNumCounters; ++k) f.busy_s += w[k] * static_cast<double>(c.v[k]);
+  f.counts = all_counts(c, chip.word_bits());
+  f.energy_by_action_j = table.breakdown(f.counts);
+  f.energy_j = EnergyTable::total(f.energy_by_action_j);
   return f;
 }
 
@@ -245,8 +227,8 @@ double mean_of(const std::vector<float>& v) {
 }  // namespace
 
 void write_run_directory(const fs::path& dir, const RunOptions& o, const Network& net,
-                         const Mapping& mapping, const ChipParams& chip, const ChipSpec& /*spec*/,
-                         const ShardResult& r, const InputSet& inputs, const AnnAccelerator& ann,
+                         const Mapping& mapping, const ChipParams& chip, const ShardResult& r,
+                         const InputSet& inputs, const AnnAccelerator& ann,
                          const AnnResult& ann_result, double wall_s) {
   const EnergyTable table = chip.energy_table();
   const int64_t N = r.count;
@@ -263,18 +245,20 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   double sim_time_s = 0;
   for (double l : sample_latency) sim_time_s += l;
 
-  // Totals over cores; energy by action with static power over the simulated time.
-  CoreCounters tot;
-  std::map<std::string, uint64_t> counts;
+  // Totals over cores (every counter of the registry, derived ones summed per
+  // core); energy by action with static power over the simulated time.
+  const std::vector<std::string> names = all_counter_names();
+  std::vector<uint64_t> counts(names.size(), 0);
   std::vector<CoreFigures> figs;
-  uint64_t sram_r = 0, sram_w = 0;
   for (const auto& c : r.cores) {
-    tot += c;
     figs.push_back(core_figures(c, chip, table));
-    for (const auto& [k, v] : figs.back().counts) counts[k] += v;
-    sram_r += figs.back().sram_read_bytes;
-    sram_w += figs.back().sram_write_bytes;
+    for (size_t k = 0; k < counts.size(); ++k) counts[k] += figs.back().counts[k];
   }
+  auto total = [&](Ctr c) { return counts[static_cast<size_t>(c)]; };
+  // Every counter under its registry name.
+  auto put_counts = [&](ojson& o, const std::vector<uint64_t>& v) {
+    for (size_t k = 0; k < names.size(); ++k) o[names[k]] = v[k];
+  };
   const auto breakdown = table.breakdown(counts, sim_time_s);
   const double energy_j = EnergyTable::total(breakdown);
 
@@ -298,7 +282,7 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   uint64_t first_layer_macs = 0;
   for (const auto& p : net.projs)
     if (net.pop(p.src).model == NeuronModel::Input) first_layer_macs += p.dense_macs;
-  const double paper_snn = (static_cast<double>(tot.synops) * kAcJ) / N +
+  const double paper_snn = (static_cast<double>(total(Ctr::synops)) * kAcJ) / N +
                            static_cast<double>(first_layer_macs) * T * kMacJ;
   const double paper_ann = static_cast<double>(ann_result.total.macs) * kMacJ;
 
@@ -323,20 +307,13 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   snn["energy_j_per_sample"] = energy_j / N;
   snn["latency_s_per_sample"] = sim_time_s / N;
   snn["simulated_time_s"] = sim_time_s;
-  snn["spikes"] = tot.spikes;
-  snn["synops"] = tot.synops;
-  snn["input_synops"] = tot.input_synops;
-  snn["neuron_updates"] = tot.updates_active + tot.updates_inactive;
-  snn["neuron_updates_active"] = tot.updates_active;
-  snn["noc_packets"] = tot.packets_out;
-  snn["noc_hops"] = tot.hops_ew + tot.hops_ns;
-  snn["noc_hops_ew"] = tot.hops_ew;
-  snn["noc_hops_ns"] = tot.hops_ns;
-  snn["noc_transactions"] = tot.transactions_out;
-  snn["sram_read_bytes"] = sram_r;
-  snn["sram_write_bytes"] = sram_w;
+  put_counts(snn, counts);
+  // Short names the reports use: messages on the network and all their hops.
+  snn["noc_packets"] = total(Ctr::messages);
+  snn["noc_hops"] = total(Ctr::hops_ew) + total(Ctr::hops_ns);
   snn["dram_bytes"] = 0;  // every weight and state word stays in the cores' SRAM
   snn["cores_used"] = mapping.cores_used();
+  snn["unpriced_counters"] = chip.unpriced_counters();
   ojson annj;
   const ModelMeta meta = read_model_meta(o.model);
   annj["accuracy"] = meta.ann_twin_accuracy ? ojson(*meta.ann_twin_accuracy) : ojson(nullptr);
@@ -381,13 +358,13 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   for (PopId p : net.order) {
     const Population& pop = net.pop(p);
     if (pop.model == NeuronModel::Input) continue;
-    CoreCounters lc;
-    double le = 0, busy = 0;
+    std::vector<uint64_t> lc(names.size(), 0);
+    double le = 0;
     for (CoreId c : mapping.pop_cores[idx(p)]) {
-      lc += r.cores[idx(c)];
+      for (size_t k = 0; k < lc.size(); ++k) lc[k] += figs[idx(c)].counts[k];
       le += figs[idx(c)].energy_j;
-      busy = std::max(busy, figs[idx(c)].busy_s);
     }
+    const uint64_t l_spikes = lc[static_cast<size_t>(Ctr::spikes)];
     std::string inputs_names;
     uint64_t ann_macs = 0;
     double ann_e = 0;
@@ -406,12 +383,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
     l["shape"] = shape_json(pop.shape);
     l["neurons"] = pop.size;
     l["cores"] = mapping.pop_cores[idx(p)].size();
-    l["spikes"] = lc.spikes;
-    l["firing_rate"] = static_cast<double>(lc.spikes) / (static_cast<double>(pop.size) * T * N);
-    l["synops"] = lc.synops;
-    l["input_synops"] = lc.input_synops;
-    l["neuron_updates"] = lc.updates_active + lc.updates_inactive;
-    l["noc_packets"] = lc.packets_out;
+    l["firing_rate"] = static_cast<double>(l_spikes) / (static_cast<double>(pop.size) * T * N);
+    put_counts(l, lc);
     l["v_threshold"] =
         pop.params.v_threshold.empty() ? ojson(nullptr) : ojson(mean_of(pop.params.v_threshold));
     l["energy_j"] = le;
@@ -425,7 +398,6 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
 
   ojson cores = ojson::array();
   for (size_t c = 0; c < r.cores.size(); ++c) {
-    const CoreCounters& cc = r.cores[c];
     const Slice& s = mapping.slices[c];
     ojson cj;
     cj["id"] = c;
@@ -438,9 +410,7 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
     cj["synapses"] = s.synapses;
     cj["synapse_bytes"] = mapping.synapse_bytes(static_cast<CoreId>(c), chip.core.weight_bits);
     cj["axons"] = s.axons;
-    for (const auto& info : kCoreCounterInfo) cj[info.name] = cc.*info.member;
-    cj["sram_read_bytes"] = figs[c].sram_read_bytes;
-    cj["sram_write_bytes"] = figs[c].sram_write_bytes;
+    put_counts(cj, figs[c].counts);
     cj["busy_s"] = figs[c].busy_s;
     cj["energy_j"] = figs[c].energy_j;
     cores.push_back(cj);
@@ -449,13 +419,11 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
 
   ojson steps = ojson::array();
   for (int t = 0; t < T; ++t) {
-    steps.push_back({{"t", t},
-                     {"spikes", r.steps[t].spikes},
-                     {"synops", r.steps[t].synops},
-                     {"input_synops", r.steps[t].input_synops},
-                     {"noc_packets", r.steps[t].packets},
-                     {"latency_s", step_latency[t]},
-                     {"latency_s_per_sample", step_latency[t] / N}});
+    ojson st{{"t", t}};
+    put_counts(st, all_counts(r.steps[t], chip.word_bits()));
+    st["latency_s"] = step_latency[t];
+    st["latency_s_per_sample"] = step_latency[t] / N;
+    steps.push_back(st);
   }
   j["timesteps"] = steps;
 
@@ -469,7 +437,10 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   j["samples"] = samples;
 
   ojson counters = ojson::array();
-  for (const auto& info : kCoreCounterInfo)
+  for (const auto& info : kCounters)
+    counters.push_back(
+        {{"name", info.name}, {"unit", info.unit}, {"description", info.description}});
+  for (const auto& info : kDerivedCounters)
     counters.push_back(
         {{"name", info.name}, {"unit", info.unit}, {"description", info.description}});
   j["counter_descriptions"] = counters;
@@ -492,7 +463,9 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   // Wall-clock figures vary from run to run; they live outside run.json so
   // that run.json is byte-identical for the same model, chip, inputs and seed.
   std::ofstream perf(dir / "perf.json");
-  perf << ojson{{"wall_s", wall_s}, {"jobs", o.jobs}, {"synops_per_wall_s", tot.synops / wall_s}}
+  perf << ojson{{"wall_s", wall_s},
+                {"jobs", o.jobs},
+                {"synops_per_wall_s", static_cast<double>(total(Ctr::synops)) / wall_s}}
               .dump(1)
        << "\n";
 }

@@ -18,10 +18,6 @@ namespace nmsim {
 
 class InputSet;
 
-struct StepTotals {  // one timestep index, summed over samples
-  uint64_t spikes = 0, synops = 0, input_synops = 0, packets = 0;
-};
-
 // Everything one shard (a contiguous range of samples) measured. Only integer
 // counts and per-sample values, so merging is exact and order-independent.
 struct ShardResult {
@@ -29,7 +25,8 @@ struct ShardResult {
   int timesteps = 0;
   int64_t outputs = 0;
   std::vector<CoreCounters> cores;
-  std::vector<StepTotals> steps;       // [T]
+  std::vector<CoreCounters> steps;     // [T]: every counter per timestep index, summed over
+                                       // cores and samples
   std::vector<double> step_latency_s;  // [count * T]
   std::vector<float> output_sum;       // [count * outputs], summed over timesteps
 
@@ -39,14 +36,13 @@ struct ShardResult {
   static ShardResult merge(const std::vector<ShardResult>& shards);  // in sample order
 };
 
-// A core's derived figures: its counters priced by the chip's energy table.
-// Busy time is every action times its pipeline latency; every synaptic op
-// reads one weight, every neuron update reads the neuron's state and an
-// active one writes it back.
+// A core's derived figures: its counters (raw and derived, all_counts() order)
+// priced by the chip's energy table; busy time is what its latency table
+// charged while the core worked.
 struct CoreFigures {
   double busy_s = 0, energy_j = 0;
-  uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
-  std::map<std::string, uint64_t> counts;  // energy action -> count
+  std::vector<uint64_t> counts;  // all_counts()
+  std::map<std::string, double> energy_by_action_j;
 };
 CoreFigures core_figures(const CoreCounters& c, const ChipParams& chip, const EnergyTable& table);
 
@@ -73,8 +69,8 @@ class TraceFiles {
 };
 
 void write_run_directory(const std::filesystem::path& dir, const RunOptions& o, const Network& net,
-                         const Mapping& mapping, const ChipParams& chip, const ChipSpec& spec,
-                         const ShardResult& r, const InputSet& inputs, const AnnAccelerator& ann,
+                         const Mapping& mapping, const ChipParams& chip, const ShardResult& r,
+                         const InputSet& inputs, const AnnAccelerator& ann,
                          const AnnResult& ann_result, double wall_s);
 
 }  // namespace nmsim

@@ -36,11 +36,11 @@ ResetMode parse_reset(const std::string& r) {
 }
 
 // Runs samples [first, first+count) in this process and fills `r`.
-void run_shard(const Network& net, const Mapping& mapping, const ChipSpec& spec,
+void run_shard(const Network& net, const Mapping& mapping, const ChipParams& chip_params,
                const DynamicsOptions& dyn, const RunOptions& o, const InputSet& inputs,
                int64_t first, int64_t count, TraceFiles* traces, int64_t* progress,
                bool report_progress, ShardResult& r) {
-  ChipRun chip(net, mapping, spec, dyn, o.layer_delay);
+  ChipRun chip(net, mapping, chip_params, dyn, o.layer_delay);
   auto& cores = chip.cores();
   const int T = inputs.timesteps();
   r.init(mapping.cores_used(), net.pop(net.output).size, T, count);
@@ -64,13 +64,9 @@ void run_shard(const Network& net, const Mapping& mapping, const ChipSpec& spec,
       }
     }
     // Per-timestep totals: differences of the cores' counters.
-    StepTotals& st = r.steps[ob.t];
     for (size_t c = 0; c < cores.size(); ++c) {
       const CoreCounters& now = cores[c]->model().counters;
-      st.spikes += now.spikes - before[c].spikes;
-      st.synops += now.synops - before[c].synops;
-      st.input_synops += now.input_synops - before[c].input_synops;
-      st.packets += now.packets_out - before[c].packets_out;
+      r.steps[ob.t] += now - before[c];
       before[c] = now;
     }
     r.step_latency_s[local * T + ob.t] = ob.latency_s;
@@ -102,10 +98,9 @@ void run_simulation(const RunOptions& o) {
   check_delays(net, o.dt);
   const ChipParams chip = load_chip(o.hw, o.overrides);
   const AnnAcceleratorParams ann_params = load_ann_accelerator(o.ann_hw, o.ann_overrides);
-  const ChipSpec spec = chip_spec(chip);
   const DynamicsOptions dyn{o.dt, parse_reset(o.reset)};
   InputSet inputs = InputSet::open(o, net, o.timesteps_given);
-  const Mapping mapping = map_network(net, spec.limits);
+  const Mapping mapping = map_network(net, chip);
 
   const int64_t n = inputs.samples();
   const int T = inputs.timesteps();
@@ -138,7 +133,7 @@ void run_simulation(const RunOptions& o) {
     return std::pair<int64_t, int64_t>{a, b - a};
   };
   if (jobs == 1) {
-    run_shard(net, mapping, spec, dyn, o, inputs, 0, n, traces.get(), progress, !o.quiet,
+    run_shard(net, mapping, chip, dyn, o, inputs, 0, n, traces.get(), progress, !o.quiet,
               shards[0]);
   } else {
     std::vector<pid_t> pids(jobs);
@@ -150,7 +145,7 @@ void run_simulation(const RunOptions& o) {
         try {
           const auto [a, c] = range(k);
           ShardResult r;
-          run_shard(net, mapping, spec, dyn, o, inputs, a, c, traces.get(), progress + k, false, r);
+          run_shard(net, mapping, chip, dyn, o, inputs, a, c, traces.get(), progress + k, false, r);
           r.save(partial / ("shard_" + std::to_string(k) + ".bin"));
         } catch (const std::exception& e) {
           std::cerr << "nmsim: worker " << k << ": " << e.what() << "\n";
@@ -192,7 +187,7 @@ void run_simulation(const RunOptions& o) {
   const AnnResult ann_result = ann.run(ann_layers_from(net));
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-  write_run_directory(partial, o, net, mapping, chip, spec, all, inputs, ann, ann_result, wall_s);
+  write_run_directory(partial, o, net, mapping, chip, all, inputs, ann, ann_result, wall_s);
   fs::remove_all(out);
   fs::rename(partial, out);
 }

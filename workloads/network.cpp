@@ -47,6 +47,18 @@ const char* to_string(NeuronModel m) {
   return "?";
 }
 
+const char* to_string(ProjKind k) {
+  switch (k) {
+    case ProjKind::Dense:
+      return "dense";
+    case ProjKind::Conv:
+      return "conv";
+    case ProjKind::Sparse:
+      return "sparse";
+  }
+  return "?";
+}
+
 bool is_spiking(NeuronModel m) {
   return m == NeuronModel::IF || m == NeuronModel::LIF || m == NeuronModel::CubaLIF ||
          m == NeuronModel::Threshold;

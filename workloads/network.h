@@ -70,8 +70,15 @@ struct Synapse {
   float weight;
 };
 
+// Connection kind, as peers price synaptic events (SANA-FE: conv, dense,
+// sparse): Conv if a Conv node lies on the path, else Dense if an
+// Affine/Linear does, else Sparse (identity, pooling, scaling, delays).
+enum class ProjKind : uint8_t { Dense, Conv, Sparse };
+const char* to_string(ProjKind k);
+
 struct Projection {
-  std::string name;                    // NIR nodes joined by '+', e.g. "pool+conv2"
+  std::string name;
+  ProjKind kind = ProjKind::Sparse;    // NIR nodes joined by '+', e.g. "pool+conv2"
   std::vector<std::string> nir_nodes;  // in path order
   PopId src{}, dst{};
   // A back edge closes a cycle (recurrence): without an explicit delay, what

@@ -1117,6 +1117,9 @@ Network Compiler::compile() {
         if (info_[n].kind == Kind::Linear) members.emplace(topo_pos_[n], n);
     for (const auto& [pos, n] : members) {
       pr.nir_nodes.push_back(g_.nodes[n].name);
+      if (info_[n].op.kind == LinOp::Conv) pr.kind = ProjKind::Conv;
+      if (info_[n].op.kind == LinOp::Affine && pr.kind == ProjKind::Sparse)
+        pr.kind = ProjKind::Dense;
       if (!counted[n]) {
         counted[n] = 1;
         pr.dense_macs += info_[n].op.macs;

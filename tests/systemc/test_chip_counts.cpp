@@ -50,20 +50,20 @@ Network tiny_network() {
   return net;
 }
 
-ChipSpec tiny_chip() {
+ChipParams tiny_chip() {
   const ChipParams loihi = load_chip(preset_path("loihi"));
-  ChipSpec spec = chip_spec(loihi);
-  spec.limits.neurons = 2;
-  spec.limits.mesh_width = 2;
-  spec.limits.mesh_height = 2;
-  spec.limits.cores_per_tile = 1;
+  ChipParams spec = loihi;
+  spec.core.neurons = 2;
+  spec.mesh.width = 2;
+  spec.mesh.height = 2;
+  spec.cores_per_tile = 1;
   return spec;
 }
 
 TEST(ChipCounts, HandDrawnMappingGivesHandComputedCounts) {
   const Network net = tiny_network();
-  const ChipSpec spec = tiny_chip();
-  const Mapping m = map_network(net, spec.limits);
+  const ChipParams spec = tiny_chip();
+  const Mapping m = map_network(net, spec);
   ASSERT_EQ(m.cores_used(), 4u);
   EXPECT_EQ(m.places[1].x, 1);
   EXPECT_EQ(m.places[2].y, 1);
@@ -79,32 +79,33 @@ TEST(ChipCounts, HandDrawnMappingGivesHandComputedCounts) {
   CoreCounters c[4];
   for (int k = 0; k < 4; ++k) c[k] = chip.cores()[k]->model().counters;
   // th1 spikes: 0 and 2,3.
-  EXPECT_EQ(c[0].spikes, 1u);
-  EXPECT_EQ(c[1].spikes, 2u);
+  EXPECT_EQ(c[0][Ctr::spikes], 1u);
+  EXPECT_EQ(c[1][Ctr::spikes], 2u);
   // Synops = fan-out of each spike: 3 (pre 0) + 1 (pre 2) + 2 (pre 3) = 6,
   // split by where the targets live: core 2 holds th2[0,2): pre0->{0,1}, pre3->{1}: 3;
   // core 3 holds th2[2]: pre0, pre2, pre3: 3.
-  EXPECT_EQ(c[2].synops, 3u);
-  EXPECT_EQ(c[3].synops, 3u);
+  EXPECT_EQ(c[2][Ctr::synops], 3u);
+  EXPECT_EQ(c[3][Ctr::synops], 3u);
   // Input deliveries: the three non-zero inputs, one synapse each.
-  EXPECT_EQ(c[0].input_synops + c[1].input_synops, 3u);
+  EXPECT_EQ(c[0][Ctr::input_synops] + c[1][Ctr::input_synops], 3u);
   // Packets = (spike, destination core): pre0 -> {2,3}, pre2 -> {3}, pre3 -> {2,3}.
-  EXPECT_EQ(c[0].packets_out, 2u);
-  EXPECT_EQ(c[1].packets_out, 3u);
+  EXPECT_EQ(c[0][Ctr::messages], 2u);
+  EXPECT_EQ(c[1][Ctr::messages], 3u);
   // Hops (XY): (0,0)->(0,1): NS 1; (0,0)->(1,1): EW 1 + NS 1;
   //            (1,0)->(1,1): NS 1 (twice: pre2, pre3); (1,0)->(0,1): EW 1 + NS 1.
-  EXPECT_EQ(c[0].hops_ew, 1u);
-  EXPECT_EQ(c[0].hops_ns, 2u);
-  EXPECT_EQ(c[1].hops_ew, 1u);
-  EXPECT_EQ(c[1].hops_ns, 3u);
+  EXPECT_EQ(c[0][Ctr::hops_ew], 1u);
+  EXPECT_EQ(c[0][Ctr::hops_ns], 2u);
+  EXPECT_EQ(c[1][Ctr::hops_ew], 1u);
+  EXPECT_EQ(c[1][Ctr::hops_ns], 3u);
   // th2 inputs: neuron 0 gets 1 (pre0), neuron 1 gets 2 (pre0, pre3), neuron 2 gets 3: all fire.
-  EXPECT_EQ(c[2].spikes, 2u);
-  EXPECT_EQ(c[3].spikes, 1u);
+  EXPECT_EQ(c[2][Ctr::spikes], 2u);
+  EXPECT_EQ(c[3][Ctr::spikes], 1u);
   // One transaction per (source core, destination core).
-  EXPECT_EQ(c[0].transactions_out, 2u);
-  EXPECT_EQ(c[1].transactions_out, 2u);
+  EXPECT_EQ(c[0][Ctr::packets], 2u);
+  EXPECT_EQ(c[1][Ctr::packets], 2u);
   // Conservation: every packet sent is received.
-  EXPECT_EQ(c[0].packets_out + c[1].packets_out, c[2].packets_in + c[3].packets_in);
+  EXPECT_EQ(c[0][Ctr::messages] + c[1][Ctr::messages],
+            c[2][Ctr::messages_received] + c[3][Ctr::messages_received]);
   EXPECT_GT(latency, 0.0);
 
   // Energy = counts x table values, exactly.
@@ -114,11 +115,11 @@ TEST(ChipCounts, HandDrawnMappingGivesHandComputedCounts) {
   uint64_t updates = 0;
   for (int k = 0; k < 4; ++k) {
     total += core_figures(c[k], loihi, table).energy_j;
-    updates += c[k].updates_active + c[k].updates_inactive;
+    updates += c[k][Ctr::neuron_updates_active] + c[k][Ctr::neuron_updates_inactive];
   }
   EXPECT_EQ(updates, 7u);  // every neuron once
   uint64_t active = 0;
-  for (int k = 0; k < 4; ++k) active += c[k].updates_active;
+  for (int k = 0; k < 4; ++k) active += c[k][Ctr::neuron_updates_active];
   expected = 6 * 23.6e-12 + 3 * table.entry("input_synop").joules + active * 81e-12 +
              (7 - active) * 52e-12 + 5 * 1.7e-12 + 2 * 3.0e-12 + 5 * 4.0e-12;
   EXPECT_NEAR(total, expected, 1e-24);
@@ -126,8 +127,8 @@ TEST(ChipCounts, HandDrawnMappingGivesHandComputedCounts) {
 
 TEST(ChipCounts, DelayedDeliveryArrivesOneStepLater) {
   const Network net = tiny_network();
-  const ChipSpec spec = tiny_chip();
-  const Mapping m = map_network(net, spec.limits);
+  const ChipParams spec = tiny_chip();
+  const Mapping m = map_network(net, spec);
   ChipRun chip(net, m, spec, DynamicsOptions{}, /*layer_delay=*/1);
   const std::vector<float> x{1.f, 0.f, 1.f, 1.f};
   std::vector<uint64_t> th2_spikes;
@@ -146,8 +147,8 @@ TEST(ChipCounts, DvsGestureConservesSpikesAndPackets) {
   const Network net =
       read_nir(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/dvs_gesture.nir");
   const ChipParams loihi = load_chip(preset_path("loihi"));
-  const ChipSpec spec = chip_spec(loihi);
-  const Mapping m = map_network(net, spec.limits);
+  const ChipParams spec = loihi;
+  const Mapping m = map_network(net, spec);
   const NpyArray frame =
       read_npy(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/input_frame.npy");
   ChipRun chip(net, m, spec, DynamicsOptions{1.0, ResetMode::ToReset}, 0);
@@ -166,11 +167,11 @@ TEST(ChipCounts, DvsGestureConservesSpikesAndPackets) {
   uint64_t out = 0, in = 0, spikes = 0, synops = 0;
   for (size_t c = 0; c < m.cores_used(); ++c) {
     const CoreCounters& k = chip.cores()[c]->model().counters;
-    out += k.packets_out;
-    in += k.packets_in;
-    spikes += k.spikes;
-    synops += k.synops;
-    EXPECT_EQ(k.packets_in, expected_in[c]) << "core " << c;
+    out += k[Ctr::messages];
+    in += k[Ctr::messages_received];
+    spikes += k[Ctr::spikes];
+    synops += k[Ctr::synops];
+    EXPECT_EQ(k[Ctr::messages_received], expected_in[c]) << "core " << c;
   }
   EXPECT_EQ(out, in);
   EXPECT_GT(spikes, 0u);

@@ -44,12 +44,12 @@ struct Trace {
 
 // A chip of 2-neuron cores, one core per tile on a 4x4 mesh, so that every
 // population of more than two neurons spans several cores and tiles.
-ChipSpec small_cores() {
-  ChipSpec spec = chip_spec(load_chip(preset_path("loihi")));
-  spec.limits.neurons = 2;
-  spec.limits.mesh_width = 4;
-  spec.limits.mesh_height = 4;
-  spec.limits.cores_per_tile = 1;
+ChipParams small_cores() {
+  ChipParams spec = load_chip(preset_path("loihi"));
+  spec.core.neurons = 2;
+  spec.mesh.width = 4;
+  spec.mesh.height = 4;
+  spec.cores_per_tile = 1;
   return spec;
 }
 
@@ -57,8 +57,8 @@ ChipSpec small_cores() {
 // in a child process that sends back its spikes (one '0'/'1' per neuron and
 // step, populations in order) and its summed counters.
 Trace run_chip(const Network& net, uint32_t layer_delay, const std::vector<std::vector<float>>& x,
-               ChipSpec spec = small_cores(), CoreCounters* total = nullptr) {
-  const Mapping m = map_network(net, spec.limits);
+               ChipParams spec = small_cores(), CoreCounters* total = nullptr) {
+  const Mapping m = map_network(net, spec);
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe");
   const pid_t pid = ::fork();
@@ -87,8 +87,8 @@ Trace run_chip(const Network& net, uint32_t layer_delay, const std::vector<std::
     } catch (const std::exception& e) {
       out = std::string("error: ") + e.what();
     }
-    out = std::to_string(sum.packets_out) + " " + std::to_string(sum.graded_packets_out) + " " +
-          std::to_string(sum.spikes) + " " + out;
+    out = std::to_string(sum[Ctr::messages]) + " " + std::to_string(sum[Ctr::graded_messages]) +
+          " " + std::to_string(sum[Ctr::spikes]) + " " + out;
     [[maybe_unused]] auto n = ::write(fds[1], out.data(), out.size());
     ::_exit(0);
   }
@@ -102,7 +102,7 @@ Trace run_chip(const Network& net, uint32_t layer_delay, const std::vector<std::
   std::istringstream is(got);
   CoreCounters c;
   std::string bits;
-  is >> c.packets_out >> c.graded_packets_out >> c.spikes >> std::ws;
+  is >> c[Ctr::messages] >> c[Ctr::graded_messages] >> c[Ctr::spikes] >> std::ws;
   std::getline(is, bits, '\0');
   if (bits.rfind("error", 0) == 0) throw std::runtime_error(bits);
   if (total) *total = c;
@@ -314,9 +314,9 @@ TEST(ChipTiming, GradedValuesBetweenPopulations) {
   // identity is stored densely (zero weights are synapses too), so every LI
   // neuron has targets on both of a's cores ([0,2) and [2,3)): 3 x 2 messages
   // per step, 30 in all, every one graded.
-  EXPECT_EQ(total.graded_packets_out, 30u);
-  EXPECT_EQ(total.packets_out, 30u);
-  EXPECT_EQ(total.spikes, 3u);
+  EXPECT_EQ(total[Ctr::graded_messages], 30u);
+  EXPECT_EQ(total[Ctr::messages], 30u);
+  EXPECT_EQ(total[Ctr::spikes], 3u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -48,23 +49,22 @@ TEST(Config, LoihiPresetMatchesDavies2018) {
   EXPECT_EQ(p.cores_per_tile, 4);
   EXPECT_EQ(p.num_tiles(), 32);
   EXPECT_EQ(p.num_cores(), 128);
-  EXPECT_FALSE(p.clock_hz.has_value());
   EXPECT_EQ(p.core.neurons, 1024);
   EXPECT_EQ(p.core.axons, 4096);
   EXPECT_EQ(p.core.synapse_memory_bytes, 128 * 1024);
   EXPECT_EQ(p.core.weight_bits, 8);
   EXPECT_EQ(p.core.state_bits, 48);
-  EXPECT_EQ(p.core.neuron_model, "float32");
-  EXPECT_DOUBLE_EQ(p.core.pipeline.synop_latency_s, 3.5e-9);
-  EXPECT_DOUBLE_EQ(p.core.pipeline.input_synop_latency_s, 3.5e-9);
-  EXPECT_DOUBLE_EQ(p.core.pipeline.neuron_update_active_latency_s, 8.4e-9);
-  EXPECT_DOUBLE_EQ(p.core.pipeline.neuron_update_inactive_latency_s, 5.3e-9);
+  EXPECT_DOUBLE_EQ(p.latency.at("synop").joules, 3.5e-9);
+  EXPECT_EQ(p.latency.at("synop").per, std::vector<std::string>{"synops"});
+  EXPECT_DOUBLE_EQ(p.latency.at("input_synop").joules, 3.5e-9);
+  EXPECT_DOUBLE_EQ(p.latency.at("neuron_update_active").joules, 8.4e-9);
+  EXPECT_DOUBLE_EQ(p.latency.at("neuron_update_inactive").joules, 5.3e-9);
   EXPECT_DOUBLE_EQ(p.noc.within_tile_latency_s, 2.1e-9);
   EXPECT_DOUBLE_EQ(p.noc.hop_latency_ew_s, 4.1e-9);
   EXPECT_DOUBLE_EQ(p.noc.hop_latency_ns_s, 6.5e-9);
-  EXPECT_FALSE(p.noc.link_bandwidth_bytes_per_s.has_value());
-  EXPECT_DOUBLE_EQ(p.barrier.latency_1_tile_s, 113e-9);
-  EXPECT_DOUBLE_EQ(p.barrier.latency_32_tiles_s, 465e-9);
+  EXPECT_EQ(p.noc.link_bandwidth_bytes_per_s, 0.0);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_s.at(1), 113e-9);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_s.at(32), 465e-9);
   EXPECT_DOUBLE_EQ(p.static_power.watts, 0.029);
   EXPECT_NE(p.static_power.source.find("Blouw"), std::string::npos);
 
@@ -85,21 +85,116 @@ TEST(Config, LoihiPresetMatchesDavies2018) {
   for (const auto& [action, e] : p.energy) EXPECT_FALSE(e.source.empty()) << action;
 }
 
-TEST(Config, BarrierIsLinearInTiles) {
+TEST(Config, BarrierInterpolatesBetweenItsPoints) {
   const ChipParams p = load_chip(preset_path("loihi"));
-  EXPECT_DOUBLE_EQ(p.barrier.latency_s(1), 113e-9);
-  EXPECT_DOUBLE_EQ(p.barrier.latency_s(32), 465e-9);
-  EXPECT_DOUBLE_EQ(p.barrier.latency_s(2), 113e-9 + (465e-9 - 113e-9) / 31.0);
-  EXPECT_DOUBLE_EQ(p.barrier.latency_s(0), 113e-9);
-  EXPECT_GT(p.barrier.latency_s(64), 465e-9);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_for(1), 113e-9);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_for(32), 465e-9);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_for(2), 113e-9 + (465e-9 - 113e-9) / 31.0);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_for(0), 113e-9);
+  EXPECT_DOUBLE_EQ(p.barrier.latency_for(64), 465e-9);
+  // Steps: the largest point at or below the number of tiles.
+  const ChipParams s = load_chip(preset_path("loihi"),
+                                 {"chip.barrier.latency={1: 0.6us, 2: 1.0us, 4: 1.4us, 29: 1.8us}",
+                                  "chip.barrier.interpolation=step"});
+  EXPECT_DOUBLE_EQ(s.barrier.latency_for(3), 1.0e-6);
+  EXPECT_DOUBLE_EQ(s.barrier.latency_for(13), 1.4e-6);
+  EXPECT_DOUBLE_EQ(s.barrier.latency_for(30), 1.8e-6);
 }
 
 TEST(Config, FirstLayerKeepsTheTextAsWritten) {
   const ChipFile f = read_chip_file(YAML::LoadFile(preset_path("loihi")), "loihi.yaml");
-  EXPECT_EQ(f.core.pipeline.synop_latency, "3.5ns");
-  EXPECT_EQ(f.core.synapse_memory_bytes, "128KiB");
+  EXPECT_EQ(f.leaves.at("chip.core.synapse_memory_bytes"), "128KiB");
   EXPECT_EQ(f.energy.at("synop").value, "23.6pJ");
-  EXPECT_FALSE(f.clock.has_value());
+  EXPECT_EQ(f.latency.at("synop").value, "3.5ns");
+  EXPECT_EQ(f.tables.at("chip.barrier.latency").at(32), "465ns");
+  EXPECT_FALSE(f.leaves.count("chip.core.datapath"));
+}
+
+// Every key of the schema is read, validated and dumped from its one row.
+TEST(Config, SchemaDrivesDefaultsAndDump) {
+  const ChipParams p = load_chip(preset_path("loihi"));
+  EXPECT_EQ(p.core.datapath, "float32");  // the schema's default
+  EXPECT_EQ(p.core.v_frac_bits, 6);
+  EXPECT_EQ(p.barrier.interpolation, "linear");
+  const nlohmann::json j = p.to_json();
+  for (const ChipKey& k : chip_schema()) {
+    std::string path = k.path;
+    const nlohmann::json* node = &j;
+    std::string leaf;
+    for (size_t b = 5; b <= path.size();) {
+      const size_t e = std::min(path.find('.', b), path.size());
+      leaf = path.substr(b, e - b);
+      if (e < path.size()) node = &(*node)[leaf];
+      b = e + 1;
+    }
+    bool found = false;
+    for (auto it = node->begin(); it != node->end(); ++it)
+      found = found || it.key().rfind(leaf, 0) == 0;
+    EXPECT_TRUE(found) << path;
+    EXPECT_NE(std::string(k.meaning), "") << path;
+  }
+  const std::string bad =
+      error_of([] { load_chip(preset_path("loihi"), {"chip.core.datapath=int4"}); });
+  EXPECT_NE(bad.find("chip.core.datapath: 'int4' is not one of float32|fixed"), std::string::npos)
+      << bad;
+}
+
+// A preset with a new action built from existing counters needs no C++: the
+// action prices exactly synops x value.
+TEST(Config, NewActionPricesItsCounters) {
+  const std::string path =
+      loihi_with("  energy:\n",
+                 "  energy:\n    my_synapse:\n      value: \"7pJ\"\n      per: synops\n"
+                 "      source: \"test\"\n    my_io:\n      value: \"2pJ\"\n"
+                 "      per: [messages, messages_received]\n      source: \"test\"\n");
+  const ChipParams p = load_chip(path);
+  CoreCounters c;
+  c[Ctr::synops] = 1000;
+  c[Ctr::messages] = 10;
+  c[Ctr::messages_received] = 5;
+  const auto b = p.energy_table().breakdown(all_counts(c, p.word_bits()));
+  EXPECT_DOUBLE_EQ(b.at("my_synapse"), 1000 * 7e-12);
+  EXPECT_DOUBLE_EQ(b.at("my_io"), 15 * 2e-12);
+  EXPECT_DOUBLE_EQ(b.at("synop"), 1000 * 23.6e-12);  // implicit per
+  EXPECT_DOUBLE_EQ(b.at("spike_within_tile"), 10 * 1.7e-12);
+  const auto unpriced = p.unpriced_counters();
+  EXPECT_EQ(std::count(unpriced.begin(), unpriced.end(), "messages_received"), 0);
+  EXPECT_EQ(std::count(unpriced.begin(), unpriced.end(), "soma_accesses"), 1);
+}
+
+TEST(Config, UnknownCounterOrMissingPerIsAnError) {
+  const std::string typo = error_of([] {
+    load_chip(loihi_with("  energy:\n",
+                         "  energy:\n    spike_out:\n      value: \"69.3pJ\"\n"
+                         "      per: spike\n      source: \"test\"\n"));
+  });
+  EXPECT_NE(typo.find("loihi.yaml: chip.energy.spike_out.per: unknown counter 'spike' "
+                      "(counters: synops, synops_conv"),
+            std::string::npos)
+      << typo;
+  const std::string noper = error_of([] {
+    load_chip(loihi_with("  energy:\n",
+                         "  energy:\n    spike_out:\n      value: \"69.3pJ\"\n"
+                         "      source: \"test\"\n"));
+  });
+  EXPECT_NE(noper.find("chip.energy.spike_out: 'per' is required"), std::string::npos) << noper;
+  const std::string lat =
+      error_of([] { load_chip(preset_path("loihi"), {"chip.latency.synop.value=3.5pJ"}); });
+  EXPECT_NE(lat.find("chip.latency.synop.value: '3.5pJ' is not a time"), std::string::npos) << lat;
+}
+
+// Latencies feed the busy time of the counters they price, derived counters
+// through the raw counters they are made of.
+TEST(Config, LatencyFoldsOntoRawCounters) {
+  const ChipParams p =
+      load_chip(preset_path("loihi"), {"chip.latency={synop: {value: 2ns, source: t}, "
+                                       "rd: {value: 1ns, per: sram_read_bytes, source: t}}"});
+  const auto w = p.latency_per_counter();
+  // sram_read_bytes = synapse_reads x 8 bits / 8 + state reads x 48 bits / 8.
+  EXPECT_NEAR(w[static_cast<size_t>(Ctr::synops)], 2e-9, 1e-21);
+  EXPECT_NEAR(w[static_cast<size_t>(Ctr::synapse_reads)], 1e-9, 1e-15);
+  EXPECT_NEAR(w[static_cast<size_t>(Ctr::neuron_state_reads)], 6e-9, 1e-15);
+  EXPECT_EQ(w[static_cast<size_t>(Ctr::spikes)], 0.0);
 }
 
 TEST(Config, UnknownKeyNamesFullPathAndKnownKeys) {
@@ -110,9 +205,10 @@ TEST(Config, UnknownKeyNamesFullPathAndKnownKeys) {
   const std::string top =
       error_of([] { load_chip(loihi_with("chip:\n", "chip:\n  colour: red\n")); });
   EXPECT_NE(top.find("loihi.yaml: chip.colour: unknown key"), std::string::npos) << top;
+  // An action name without an implicit counter must say what it prices.
   const std::string action =
       error_of([] { load_chip(loihi_with("    hop_ns:\n", "    hop_nw:\n")); });
-  EXPECT_NE(action.find("chip.energy.hop_nw: unknown key"), std::string::npos) << action;
+  EXPECT_NE(action.find("chip.energy.hop_nw: 'per' is required"), std::string::npos) << action;
 }
 
 TEST(Config, MissingRequiredKey) {
@@ -136,11 +232,9 @@ TEST(Config, BadValuesNamePathValueAndRule) {
   const std::string zero =
       error_of([] { load_chip(loihi_with("cores_per_tile: 4", "cores_per_tile: 0")); });
   EXPECT_NE(zero.find("chip.cores_per_tile: '0' must be in [1, "), std::string::npos) << zero;
-  const std::string model =
-      error_of([] { load_chip(loihi_with("neuron_model: float32", "neuron_model: int8")); });
-  EXPECT_NE(model.find("chip.core.neuron_model: 'int8' is not a known neuron datapath"),
-            std::string::npos)
-      << model;
+  const std::string gone = error_of(
+      [] { load_chip(loihi_with("state_bits: 48", "state_bits: 48\n    neuron_model: x")); });
+  EXPECT_NE(gone.find("chip.core.neuron_model: unknown key"), std::string::npos) << gone;
 }
 
 TEST(Config, EnergyEntryNeedsASource) {
@@ -165,12 +259,11 @@ TEST(Config, MalformedOrMissingFile) {
 TEST(Config, OverrideSetsAnyKey) {
   const ChipParams p =
       load_chip(preset_path("loihi"),
-                {"chip.core.neurons=512", "chip.noc.hop_latency_ew=5ns", "chip.clock=1GHz",
+                {"chip.core.neurons=512", "chip.noc.hop_latency_ew=5ns", "chip.core.datapath=fixed",
                  "chip.mesh={width: 2, height: 2}", "chip.energy.synop.value=20pJ"});
   EXPECT_EQ(p.core.neurons, 512);
   EXPECT_DOUBLE_EQ(p.noc.hop_latency_ew_s, 5e-9);
-  ASSERT_TRUE(p.clock_hz.has_value());
-  EXPECT_DOUBLE_EQ(*p.clock_hz, 1e9);
+  EXPECT_EQ(p.core.datapath, "fixed");
   EXPECT_EQ(p.num_tiles(), 4);
   EXPECT_DOUBLE_EQ(p.energy.at("synop").joules, 20e-12);
   EXPECT_NE(p.energy.at("synop").source.find("--set chip.energy.synop.value=20pJ"),
@@ -199,11 +292,12 @@ TEST(Config, ToJsonIsResolvedAndInSI) {
   const nlohmann::json j = load_chip(preset_path("loihi")).to_json();
   EXPECT_EQ(j["core"]["neurons"], 1024);
   EXPECT_EQ(j["core"]["synapse_memory_bytes"], 131072);
-  EXPECT_DOUBLE_EQ(j["core"]["pipeline"]["synop_latency_s"].get<double>(), 3.5e-9);
+  EXPECT_DOUBLE_EQ(j["latency"]["synop"]["latency_s"].get<double>(), 3.5e-9);
   EXPECT_DOUBLE_EQ(j["energy"]["synop"]["energy_j"].get<double>(), 23.6e-12);
+  EXPECT_EQ(j["energy"]["synop"]["per"], nlohmann::json::array({"synops"}));
   EXPECT_TRUE(j["energy"]["synop"]["source"].is_string());
-  EXPECT_TRUE(j["noc"]["link_bandwidth_bytes_per_s"].is_null());
-  EXPECT_TRUE(j["clock_hz"].is_null());
+  EXPECT_EQ(j["noc"]["link_bandwidth_bytes_per_s"], 0.0);
+  EXPECT_DOUBLE_EQ(j["barrier"]["latency_s_by_tiles"]["32"].get<double>(), 465e-9);
   EXPECT_EQ(j["cores"], 128);
 }
 

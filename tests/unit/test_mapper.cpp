@@ -1,10 +1,10 @@
 // Mapper v1 on small networks whose slices, axons and synapses are counted by hand.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
 
+#include "hw_models/config.h"
 #include "mapper/mapping.h"
 #include "workloads/errors.h"
 #include "workloads/nir_reader.h"
@@ -54,14 +54,18 @@ Network conv_network() {
   return net;
 }
 
+// The Loihi preset (1,024 neurons, 4,096 axons, 128 KiB at 8-bit weights,
+// 8 x 4 tiles of 4 cores); each test changes what it needs.
+ChipParams loihi() { return load_chip(preset_path("loihi")); }
+
 TEST(Mapper, ConvLayerIsSlicedPositionMajorWhenAxonsBind) {
   const Network net = conv_network();
-  CoreLimits lim;
-  lim.neurons = 64;
-  lim.axons = 40;
-  lim.synapse_memory_bytes = 1 << 20;
-  lim.mesh_width = 2;
-  lim.mesh_height = 2;
+  ChipParams lim = loihi();
+  lim.core.neurons = 64;
+  lim.core.axons = 40;
+  lim.core.synapse_memory_bytes = 1 << 20;
+  lim.mesh.width = 2;
+  lim.mesh.height = 2;
   lim.cores_per_tile = 2;
   const Mapping m = map_network(net, lim);
   // Channel-major, a core holding rows 0-3 of one channel already sees input
@@ -93,9 +97,9 @@ TEST(Mapper, ConvLayerIsSlicedPositionMajorWhenAxonsBind) {
 
 TEST(Mapper, ChannelMajorWhenNothingBinds) {
   const Network net = conv_network();
-  CoreLimits lim;
-  lim.neurons = 64;
-  lim.axons = 4096;
+  ChipParams lim = loihi();
+  lim.core.neurons = 64;
+  lim.core.axons = 4096;
   const Mapping m = map_network(net, lim);
   ASSERT_EQ(m.cores_used(), 4u);  // one channel per core
   EXPECT_EQ(m.slices[1].order, SliceOrder::ChannelMajor);
@@ -105,9 +109,9 @@ TEST(Mapper, ChannelMajorWhenNothingBinds) {
 
 TEST(Mapper, LayerReadDirectlyByTheOutputSendsNothing) {
   const Network net = conv_network();
-  CoreLimits lim;
-  lim.neurons = 64;
-  lim.axons = 4096;
+  ChipParams lim = loihi();
+  lim.core.neurons = 64;
+  lim.core.axons = 4096;
   const Mapping m = map_network(net, lim);
   // The lif layer feeds only the Output, which the Output node reads directly:
   // no projections leave it, so no routes.
@@ -116,8 +120,8 @@ TEST(Mapper, LayerReadDirectlyByTheOutputSendsNothing) {
 
 TEST(Mapper, NeuronTooLargeForACoreNamesLayerAndLimit) {
   const Network net = conv_network();
-  CoreLimits lim;
-  lim.synapse_memory_bytes = 8;  // 8 synapses at 8 bits; an interior neuron has 9
+  ChipParams lim = loihi();
+  lim.core.synapse_memory_bytes = 8;  // 8 synapses at 8 bits; an interior neuron has 9
   try {
     map_network(net, lim);
     FAIL() << "expected InputError";
@@ -130,10 +134,10 @@ TEST(Mapper, NeuronTooLargeForACoreNamesLayerAndLimit) {
 
 TEST(Mapper, TooFewCoresSaysHowManyAreNeeded) {
   const Network net = conv_network();
-  CoreLimits lim;
-  lim.neurons = 16;
-  lim.mesh_width = 1;
-  lim.mesh_height = 1;
+  ChipParams lim = loihi();
+  lim.core.neurons = 16;
+  lim.mesh.width = 1;
+  lim.mesh.height = 1;
   lim.cores_per_tile = 4;
   try {
     map_network(net, lim);
