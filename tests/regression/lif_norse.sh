@@ -7,6 +7,8 @@
 set -euo pipefail
 NMSIM=$1
 SHARED=$2
+source "$(dirname "$0")/fixtures.bash"
+need_fixture nir-paper
 PY=/usr/bin/python3
 NP=$SHARED/external/nir-paper
 TMP=$(mktemp -d)
