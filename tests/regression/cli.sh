@@ -8,6 +8,7 @@ set -euo pipefail
 NMSIM=$1
 SHARED=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=fixtures.bash source-path=SCRIPTDIR
 source "$HERE/fixtures.bash"
 FMNIST=$HERE/../../workloads/models/fmnist_snn_t4.nir
 OUTPUT_MD=$HERE/../../sim/OUTPUT.md

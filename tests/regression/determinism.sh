@@ -10,6 +10,7 @@
 set -euo pipefail
 NMSIM=$(realpath "$1")   # absolute: the runs below cd into their own directories
 SHARED=$2
+# shellcheck source=fixtures.bash source-path=SCRIPTDIR
 source "$(dirname "$0")/fixtures.bash"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=/usr/bin/python3

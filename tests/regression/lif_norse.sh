@@ -7,6 +7,7 @@
 set -euo pipefail
 NMSIM=$1
 SHARED=$2
+# shellcheck source=fixtures.bash source-path=SCRIPTDIR
 source "$(dirname "$0")/fixtures.bash"
 need_fixture nir-paper
 PY=/usr/bin/python3
