@@ -50,10 +50,10 @@ inline std::string missing_fixture(const std::string& name) {
          ", not in the repository)";
 }
 
-#define NMSIM_NEEDS_FIXTURE(name)                                                    \
-  do {                                                                               \
+#define NMSIM_NEEDS_FIXTURE(name)                                                          \
+  do {                                                                                     \
     if (const std::string note_ = ::nmsim::testing::missing_fixture(name); !note_.empty()) \
-      GTEST_SKIP() << note_;                                                         \
+      GTEST_SKIP() << note_;                                                               \
   } while (0)
 
 // The message of the InputError that f throws, or "(no InputError)".
