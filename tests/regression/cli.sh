@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The command line: help texts, inspect --json on the NIR paper's sinabs CNN
 # (numbers recomputed from the file's weight shapes), map, and a run directory
-# checked against sim/OUTPUT.md.
+# checked against sim/OUTPUT.md; map and run on the shipped Fashion-MNIST model,
+# and on SANA-FE's DVS CNN too where the external fixtures are present.
 # usage: cli.sh NMSIM SHARED_DIR
 set -euo pipefail
 NMSIM=$1
 SHARED=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=fixtures.bash source-path=SCRIPTDIR
+source "$HERE/fixtures.bash"
+FMNIST=$HERE/../../workloads/models/fmnist_snn_t4.nir
 OUTPUT_MD=$HERE/../../sim/OUTPUT.md
 PY=/usr/bin/python3
 DVS=$SHARED/external/sanafe-dvs
@@ -31,9 +35,10 @@ help_mentions run --model --hw --input --data --dt --layer-delay --reset --recor
 help_mentions inspect --json model
 help_mentions map --model --hw --set --out
 
-echo "nmsim inspect cnn_sinabs.nir --json"
-"$NMSIM" inspect "$CNN" --json >"$TMP/inspect.json"
-"$PY" - "$TMP/inspect.json" "$CNN" "$HERE" <<'PYEOF' || fails=$((fails + 1))
+if have_fixture nir-paper; then
+  echo "nmsim inspect cnn_sinabs.nir --json"
+  "$NMSIM" inspect "$CNN" --json >"$TMP/inspect.json"
+  "$PY" - "$TMP/inspect.json" "$CNN" "$HERE" <<'PYEOF' || fails=$((fails + 1))
 import json, sys
 sys.path.insert(0, sys.argv[3])
 import h5py, numpy as np
@@ -100,24 +105,42 @@ got = {l["name"]: {k: l[k] for k in ("synapses", "macs", "parameters")} for l in
 print(f"  recomputed from weights: {want}")
 assert got == want, got
 PYEOF
+fi
 
-echo "nmsim map --model dvs_gesture.nir --out m.yaml"
-"$NMSIM" map --model "$DVS/dvs_gesture.nir" --out "$TMP/m.yaml" 2>/dev/null
-map_cores=$(sed -n 's/^ *cores_used: *\([0-9]*\).*/\1/p' "$TMP/m.yaml")
-[ -n "$map_cores" ] || fail "m.yaml has no cores_used:"
-echo "  cores_used: $map_cores"
+# map_and_run NAME MODEL INPUT DT: map, then a run directory checked against
+# sim/OUTPUT.md that used as many cores as the map.
+map_and_run() {
+  local name=$1 model=$2 input=$3 dt=$4
+  echo "nmsim map --model $(basename "$model") --out $name.yaml"
+  "$NMSIM" map --model "$model" --out "$TMP/$name.yaml" 2>/dev/null
+  local map_cores run_cores
+  map_cores=$(sed -n 's/^ *cores_used: *\([0-9]*\).*/\1/p' "$TMP/$name.yaml")
+  [ -n "$map_cores" ] || fail "$name.yaml has no cores_used:"
+  echo "  cores_used: $map_cores"
+  echo "run directory: $name, checked against sim/OUTPUT.md"
+  "$NMSIM" run --model "$model" --input "$input" --dt "$dt" --out "$TMP/run_$name" -q >/dev/null
+  "$PY" "$HERE/run_dir_check.py" "$OUTPUT_MD" "$TMP/run_$name" || fails=$((fails + 1))
+  run_cores=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["snn"]["cores_used"])' "$TMP/run_$name/run.json")
+  [ "$run_cores" = "$map_cores" ] || fail "map says $map_cores cores, the run used $run_cores"
+}
 
-echo "run directory: DVS, 2 samples x 10 timesteps, checked against sim/OUTPUT.md"
-"$PY" - "$DVS/input_frame.npy" "$TMP/x.npy" <<'PYEOF'
+# The shipped model: 2 random images x 4 timesteps.
+"$PY" - "$TMP/fmnist.npy" <<'PYEOF'
+import sys, numpy as np
+img = np.random.default_rng(7).uniform(0, 1, size=(2, 1, 1, 28, 28)).astype(np.float32)
+np.save(sys.argv[1], np.repeat(img, 4, axis=1))
+PYEOF
+map_and_run fmnist "$FMNIST" "$TMP/fmnist.npy" 1e-3
+
+# The DVS CNN: 2 samples x 10 timesteps.
+if have_fixture sanafe-dvs; then
+  "$PY" - "$DVS/input_frame.npy" "$TMP/x.npy" <<'PYEOF'
 import sys, numpy as np
 f = np.load(sys.argv[1]).astype(np.float32)
 np.save(sys.argv[2], np.stack([np.repeat(f[None], 10, 0), np.repeat(0.5 * f[None], 10, 0)]))
 PYEOF
-"$NMSIM" run --model "$DVS/dvs_gesture.nir" --input "$TMP/x.npy" --dt 1 \
-  --out "$TMP/run" -q >/dev/null
-"$PY" "$HERE/run_dir_check.py" "$OUTPUT_MD" "$TMP/run" || fails=$((fails + 1))
-run_cores=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["snn"]["cores_used"])' "$TMP/run/run.json")
-[ "$run_cores" = "$map_cores" ] || fail "map says $map_cores cores, the run used $run_cores"
+  map_and_run dvs "$DVS/dvs_gesture.nir" "$TMP/x.npy" 1
+fi
 
 if [ "$fails" -ne 0 ]; then echo "cli: $fails check(s) failed"; exit 1; fi
 echo "cli: pass"

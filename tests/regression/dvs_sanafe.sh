@@ -8,6 +8,9 @@
 set -euo pipefail
 NMSIM=$1
 SHARED=$2
+# shellcheck source=fixtures.bash source-path=SCRIPTDIR
+source "$(dirname "$0")/fixtures.bash"
+need_fixture sanafe-dvs
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 DVS=$SHARED/external/sanafe-dvs

@@ -7,6 +7,9 @@
 set -euo pipefail
 NMSIM=$1
 SHARED=$2
+# shellcheck source=fixtures.bash source-path=SCRIPTDIR
+source "$(dirname "$0")/fixtures.bash"
+need_fixture nir-paper
 PY=/usr/bin/python3
 NP=$SHARED/external/nir-paper
 TMP=$(mktemp -d)

@@ -5,6 +5,7 @@
 #include "hw_models/config.h"
 #include "sim/chip.h"
 #include "sim/results.h"
+#include "tests/unit/test_support.h"
 #include "workloads/datasets.h"
 #include "workloads/nir_reader.h"
 
@@ -144,13 +145,13 @@ TEST(ChipCounts, DelayedDeliveryArrivesOneStepLater) {
 }
 
 TEST(ChipCounts, DvsGestureConservesSpikesAndPackets) {
-  const Network net =
-      read_nir(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/dvs_gesture.nir");
+  NMSIM_NEEDS_FIXTURE("sanafe-dvs");
+  const std::string dvs = nmsim::testing::fixture_dir("sanafe-dvs");
+  const Network net = read_nir(dvs + "dvs_gesture.nir");
   const ChipParams loihi = load_chip(preset_path("loihi"));
   const ChipParams spec = loihi;
   const Mapping m = map_network(net, spec);
-  const NpyArray frame =
-      read_npy(std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/input_frame.npy");
+  const NpyArray frame = read_npy(dvs + "input_frame.npy");
   ChipRun chip(net, m, spec, DynamicsOptions{1.0, ResetMode::ToReset}, 0);
   // Per destination core, the spikes it should receive: every spike of a
   // source neuron that has at least one synapse there.

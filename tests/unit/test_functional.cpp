@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/functional.h"
+#include "tests/unit/test_support.h"
 #include "workloads/datasets.h"
 #include "workloads/nir_reader.h"
 #include "workloads/nir_writer.h"
@@ -19,7 +20,7 @@ namespace nmsim {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kDvsDir = std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/";
+const std::string kDvsDir = nmsim::testing::fixture_dir("sanafe-dvs");
 constexpr int64_t kT = 1000;
 
 struct Dvs {
@@ -50,6 +51,7 @@ const Dvs& dvs() {
 // reference.json -> nir_float_semantics_reference_sim: plain NIR LIF, dt = 1, no
 // SANA-FE truncation, from the fixture authors' own simulator.
 TEST(FunctionalDvs, OneStepDelayPerLayerMatchesFloatReference) {
+  NMSIM_NEEDS_FIXTURE("sanafe-dvs");
   const FunctionalResult r = dvs().run(1);
   const auto expected = dvs()
                             .ref["nir_float_semantics_reference_sim"]["one_step_delay_per_layer"]
@@ -60,6 +62,7 @@ TEST(FunctionalDvs, OneStepDelayPerLayerMatchesFloatReference) {
 }
 
 TEST(FunctionalDvs, ZeroDelayMatchesFloatReference) {
+  NMSIM_NEEDS_FIXTURE("sanafe-dvs");
   const FunctionalResult r = dvs().run(0);
   const auto expected =
       dvs().ref["nir_float_semantics_reference_sim"]["zero_delay"].get<std::vector<uint64_t>>();
@@ -73,6 +76,7 @@ TEST(FunctionalDvs, ZeroDelayMatchesFloatReference) {
 // it was emitted, as FunctionalResult does; the frame enters lif0 as a bias, not
 // through synapses, so the input projection's events are left out.
 TEST(FunctionalDvs, FirstFourteenTimestepsEqualSanafe) {
+  NMSIM_NEEDS_FIXTURE("sanafe-dvs");
   const FunctionalResult r = dvs().run(1, 14);
   std::ifstream csv(kDvsDir + "sanafe_per_timestep.csv");
   std::string line;
@@ -94,6 +98,7 @@ TEST(FunctionalDvs, FirstFourteenTimestepsEqualSanafe) {
 }
 
 TEST(FunctionalDvs, SynapticEventsAsSanafeCountsThem) {
+  NMSIM_NEEDS_FIXTURE("sanafe-dvs");
   const FunctionalResult r = dvs().run(1);
   // The input projection: the frame's 294 nonzero pixels, every timestep.
   EXPECT_EQ(r.total_syn_events(0), 294u * kT);

@@ -10,12 +10,13 @@
 
 #include "hw_models/neuron.h"
 #include "sim/functional.h"
+#include "tests/unit/test_support.h"
 #include "workloads/nir_reader.h"
 
 namespace nmsim {
 namespace {
 
-const std::string kNirPaper = std::string(NMSIM_SHARED_DIR) + "/external/nir-paper/";
+const std::string kNirPaper = nmsim::testing::fixture_dir("nir-paper");
 
 std::vector<std::vector<double>> read_csv(const std::string& path) {
   std::ifstream in(path);
@@ -36,6 +37,7 @@ std::vector<std::vector<double>> read_csv(const std::string& path) {
 // graph is input -> Affine(w=1, b=0) -> LIF(tau=2.5 ms, r=1, v_leak=0, thr=0.1);
 // the paper ran it at dt = 0.1 ms.
 TEST(NeuronDynamics, LifReproducesNorseTraceFromNirPaper) {
+  NMSIM_NEEDS_FIXTURE("nir-paper");
   const auto rows = read_csv(kNirPaper + "lif_norse.csv");
   ASSERT_EQ(rows.size(), 1000u);
   const Network net = read_nir(kNirPaper + "lif_norse.nir");

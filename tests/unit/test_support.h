@@ -31,6 +31,31 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The external cross-check fixtures: NMSIM_SHARED_DIR/external/<name>/, beside the
+// checkout (as in CI), not in the repository. fixture_dir("sanafe-dvs") is that
+// directory with a trailing '/'; a test that reads it starts with
+// NMSIM_NEEDS_FIXTURE("sanafe-dvs"), which skips it with a one-line note when absent.
+inline std::string fixture_dir(const std::string& name) {
+  return std::string(NMSIM_SHARED_DIR) + "/external/" + name + "/";
+}
+
+// "" when the fixture directory exists, else the note to skip with.
+inline std::string missing_fixture(const std::string& name) {
+  const std::string dir = fixture_dir(name);
+  if (std::filesystem::is_directory(dir)) return "";
+  const std::string what = name == "sanafe-dvs"  ? "SANA-FE DVS fixtures"
+                           : name == "nir-paper" ? "NIR paper traces"
+                                                 : "external fixtures";
+  return "skipped: needs " + dir.substr(0, dir.size() - 1) + " (" + what +
+         ", not in the repository)";
+}
+
+#define NMSIM_NEEDS_FIXTURE(name)                                                          \
+  do {                                                                                     \
+    if (const std::string note_ = ::nmsim::testing::missing_fixture(name); !note_.empty()) \
+      GTEST_SKIP() << note_;                                                               \
+  } while (0)
+
 // The message of the InputError that f throws, or "(no InputError)".
 template <typename F>
 std::string error_of(F&& f) {

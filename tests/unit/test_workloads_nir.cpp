@@ -18,9 +18,8 @@ namespace nmsim {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kShared = NMSIM_SHARED_DIR;
-const std::string kNirPaper = kShared + "/external/nir-paper/";
-const std::string kDvs = kShared + "/external/sanafe-dvs/dvs_gesture.nir";
+const std::string kNirPaper = nmsim::testing::fixture_dir("nir-paper");
+const std::string kDvs = nmsim::testing::fixture_dir("sanafe-dvs") + "dvs_gesture.nir";
 
 using nmsim::testing::TempDir;
 
@@ -70,6 +69,7 @@ std::map<std::string, NirParam> lif_params(Shape s, double thr = 1.0) {
 // conv2 3x3 p1 (16) -> IF -> sumpool 2 -> conv5 3x3 p1 (8) -> IF -> sumpool 2 ->
 // flatten -> affine 128->256 -> IF -> affine 256->10 -> IF -> output.
 TEST(WorkloadsNir, CnnSinabsNeuronsMacsAndSynapsesByHand) {
+  NMSIM_NEEDS_FIXTURE("nir-paper");
   const Network n = read_nir(kNirPaper + "cnn_sinabs.nir");
   ASSERT_EQ(n.pops.size(), 6u);
   ASSERT_EQ(n.projs.size(), 5u);
@@ -110,6 +110,7 @@ TEST(WorkloadsNir, CnnSinabsNeuronsMacsAndSynapsesByHand) {
 
 // SANA-FE's DVS network: its README gives the synapses per edge.
 TEST(WorkloadsNir, SanafeDvsSynapsesPerProjection) {
+  NMSIM_NEEDS_FIXTURE("sanafe-dvs");
   const Network n = read_nir(kDvs);
   ASSERT_EQ(n.pops.size(), 7u);  // input + lif0..lif5; Output adds none
   ASSERT_EQ(n.projs.size(), 6u);
@@ -141,6 +142,7 @@ TEST(WorkloadsNir, SanafeDvsSynapsesPerProjection) {
 // Affine) is stored flat with dotted names; the recurrent edge becomes a delayed
 // self-projection.
 TEST(WorkloadsNir, BrailleRecurrenceIsDelayedSelfProjection) {
+  NMSIM_NEEDS_FIXTURE("nir-paper");
   const Network n = read_nir(kNirPaper + "braille_noDelay_noBias_subtract.nir");
   ASSERT_EQ(n.pops.size(), 3u);
   const Population* lif1 = find_pop(n, "lif1.lif");
@@ -164,6 +166,7 @@ TEST(WorkloadsNir, BrailleRecurrenceIsDelayedSelfProjection) {
 }
 
 TEST(WorkloadsNir, OldFormatFilesImport) {
+  NMSIM_NEEDS_FIXTURE("nir-paper");
   // NIR 0.1/0.2 files: LIF without v_reset (defaults to 0), rockpool's Output
   // declared [1, 1, 1] for a [1] neuron (same element count is accepted).
   for (const char* f : {"lif_norse.nir", "lif_rockpool.nir", "two_lif_neurons.nir"}) {
@@ -415,7 +418,9 @@ TEST(WorkloadsNir, NestedGraphsFlattenWithDottedNamesAndFixedStrings) {
 
 TEST(WorkloadsNirErrors, TruncatedFile) {
   TempDir dir;
-  std::ifstream in(kNirPaper + "cnn_sinabs.nir", std::ios::binary);
+  // Any real model will do: the one shipped in the repository.
+  std::ifstream in(std::string(NMSIM_SOURCE_DIR) + "/workloads/models/fmnist_snn_t4.nir",
+                   std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (size_t cut : {size_t{0}, size_t{100}, bytes.size() / 2, bytes.size() - 1000}) {
     const std::string path = dir.file("cut" + std::to_string(cut) + ".nir");
