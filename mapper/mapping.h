@@ -47,11 +47,16 @@ struct Slice {
   uint64_t axons = 0;             // distinct presynaptic neurons (per projection) feeding it
   SliceOrder order = SliceOrder::ChannelMajor;
   int64_t size() const { return static_cast<int64_t>(neurons.size()); }
+  bool operator==(const Slice&) const = default;
 };
 
+// Where a core sits. hops_between() uses x and y only. nmsim numbers tiles
+// row-major (tile = y * mesh_width + x) whatever numbering a placement file used.
 struct CorePlace {
   int x = 0, y = 0;  // tile coordinates on the mesh
-  int tile = 0;      // tile index (row-major)
+  int tile = 0;      // tile index, row-major: y * mesh_width + x
+  int core = 0;      // core within the tile, 0 .. cores_per_tile - 1
+  bool operator==(const CorePlace&) const = default;
 };
 
 // Per outgoing projection of a source core: for every neuron of the slice (in
@@ -60,6 +65,7 @@ struct RouteTable {
   uint32_t proj = 0;
   std::vector<uint32_t> row_ptr;  // size slice.size()+1
   std::vector<CoreId> dests;
+  bool operator==(const RouteTable&) const = default;
 };
 
 struct Mapping {
@@ -69,11 +75,17 @@ struct Mapping {
   std::vector<std::vector<CoreId>> pop_cores;   // [pop] -> cores holding it, in order
   int64_t synapse_bytes(CoreId c, int weight_bits) const;
   size_t cores_used() const { return slices.size(); }
+  bool operator==(const Mapping&) const = default;
 };
 
 // Throws InputError when a layer cannot fit ("layer 'lif3': one neuron needs
 // 9,216 synapse bytes but a core has 8,192 (chip.core.synapse_memory_bytes)").
 Mapping map_network(const Network& net, const CoreLimits& limits);
+
+// Fills m.routes from m.slices and m.pop_cores: for each neuron of each core
+// and each outgoing projection, the distinct cores holding at least one of
+// its targets, in ascending CoreId.
+void build_routes(const Network& net, Mapping& m);
 
 // Tile hops between two cores (east-west, north-south) under XY routing.
 struct Hops {
