@@ -12,9 +12,13 @@ namespace nmsim {
 enum class CoreId : uint32_t {};
 inline uint32_t idx(CoreId c) { return static_cast<uint32_t>(c); }
 
+// Where a core sits. hops_between() uses x and y only. nmsim numbers tiles
+// row-major (tile = y * mesh_width + x) whatever numbering a placement file used.
 struct CorePlace {
   int x = 0, y = 0;  // tile coordinates on the mesh
-  int tile = 0;      // tile id
+  int tile = 0;      // tile index, row-major: y * mesh_width + x
+  int core = 0;      // core within the tile, 0 .. cores_per_tile - 1
+  bool operator==(const CorePlace&) const = default;
 };
 
 // Per outgoing projection of a source core: for every neuron of the core (in
@@ -23,6 +27,7 @@ struct RouteTable {
   uint32_t proj = 0;
   std::vector<uint32_t> row_ptr;  // size neurons + 1
   std::vector<CoreId> dests;
+  bool operator==(const RouteTable&) const = default;
 };
 
 // Tile hops between two cores (east-west, north-south) under XY routing.

@@ -5,16 +5,11 @@
 #include <ostream>
 #include <sstream>
 
+#include "mapper/mapping_detail.h"
 #include "workloads/errors.h"
 
 namespace nmsim {
-namespace {
-
-// Post -> list of (projection-local) presynaptic neurons, for one projection.
-struct Transposed {
-  std::vector<uint64_t> col_ptr;
-  std::vector<uint32_t> pre;
-};
+namespace detail {
 
 Transposed transpose(const Projection& p, int64_t n_post) {
   Transposed t;
@@ -30,13 +25,26 @@ Transposed transpose(const Projection& p, int64_t n_post) {
   return t;
 }
 
+Incoming incoming_of(const Network& net, PopId pop) {
+  Incoming in;
+  for (uint32_t j : net.incoming(pop)) {
+    in.tr.push_back(transpose(net.projs[j], net.pop(pop).size));
+    in.axon_base.push_back(in.total_pre);
+    in.total_pre += net.projs[j].row_ptr.size() - 1;
+  }
+  return in;
+}
+
 std::string with_commas(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
+  const std::string digits = std::to_string(v);
+  std::string s;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
   return s;
 }
 
-// Neuron indices of `pop` in the given order.
 std::vector<uint32_t> neuron_order(const Population& pop, SliceOrder order) {
   std::vector<uint32_t> idxs(pop.size);
   if (order == SliceOrder::ChannelMajor || pop.shape.size() != 3) {
@@ -50,15 +58,23 @@ std::vector<uint32_t> neuron_order(const Population& pop, SliceOrder order) {
   return idxs;
 }
 
+}  // namespace detail
+
+namespace {
+
+using detail::Incoming;
+using detail::neuron_order;
+using detail::with_commas;
+
 // Splits one population, taken in `order`, into slices greedily: a neuron
 // joins the current slice unless that would exceed a core's neurons, synapse
 // memory or axons.
 std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder order,
-                                    const std::vector<Transposed>& tr,
-                                    const std::vector<uint64_t>& axon_base, uint64_t total_pre,
-                                    const ChipParams& lim) {
+                                    const Incoming& in, const ChipParams& lim) {
   const Population& P = net.pop(pop);
-  std::vector<int64_t> seen(total_pre, -1);  // slice number that last counted this axon
+  const auto& tr = in.tr;
+  const auto& axon_base = in.axon_base;
+  std::vector<int64_t> seen(in.total_pre, -1);  // slice number that last counted this axon
   const uint64_t syn_cap =
       static_cast<uint64_t>(lim.core.synapse_memory_bytes) * 8 / lim.core.weight_bits;
   const uint64_t axon_cap = static_cast<uint64_t>(lim.core.axons);
@@ -113,19 +129,10 @@ std::vector<Slice> slice_population(const Network& net, PopId pop, SliceOrder or
 // The slicing of `pop` that needs the fewest cores.
 std::vector<Slice> best_slicing(const Network& net, PopId pop, const ChipParams& lim) {
   const Population& P = net.pop(pop);
-  std::vector<Transposed> tr;
-  std::vector<uint64_t> axon_base;  // distinct axon ids per (projection, pre)
-  uint64_t total_pre = 0;
-  for (uint32_t j : net.incoming(pop)) {
-    tr.push_back(transpose(net.projs[j], P.size));
-    axon_base.push_back(total_pre);
-    total_pre += net.projs[j].row_ptr.size() - 1;
-  }
-  std::vector<Slice> best =
-      slice_population(net, pop, SliceOrder::ChannelMajor, tr, axon_base, total_pre, lim);
+  const Incoming in = detail::incoming_of(net, pop);
+  std::vector<Slice> best = slice_population(net, pop, SliceOrder::ChannelMajor, in, lim);
   if (P.shape.size() == 3 && P.shape[0] > 1 && best.size() > 1) {
-    std::vector<Slice> alt =
-        slice_population(net, pop, SliceOrder::PositionMajor, tr, axon_base, total_pre, lim);
+    std::vector<Slice> alt = slice_population(net, pop, SliceOrder::PositionMajor, in, lim);
     if (alt.size() < best.size()) best = std::move(alt);
   }
   return best;
@@ -164,11 +171,16 @@ Mapping map_network(const Network& net, const ChipParams& lim) {
   // Placement in order: cores fill a tile, tiles fill the mesh row by row.
   for (size_t c = 0; c < m.slices.size(); ++c) {
     const int tile = static_cast<int>(c) / lim.cores_per_tile;
-    m.places.push_back(CorePlace{tile % lim.mesh.width, tile / lim.mesh.width, tile});
+    const int w = static_cast<int>(lim.mesh.width);
+    m.places.push_back(
+        CorePlace{tile % w, tile / w, tile, static_cast<int>(c % lim.cores_per_tile)});
   }
-  // Routes: for each neuron of each slice and each outgoing projection, the
-  // distinct destination cores holding at least one of its targets.
-  m.routes.resize(m.slices.size());
+  build_routes(net, m);
+  return m;
+}
+
+void build_routes(const Network& net, Mapping& m) {
+  m.routes.assign(m.slices.size(), {});
   std::vector<uint32_t> owner;  // destination neuron -> core, per destination population
   for (size_t c = 0; c < m.slices.size(); ++c) {
     const Slice& s = m.slices[c];
@@ -194,7 +206,6 @@ Mapping map_network(const Network& net, const ChipParams& lim) {
       m.routes[c].push_back(std::move(rt));
     }
   }
-  return m;
 }
 
 void write_mapping_yaml(const Mapping& m, const Network& net, const ChipParams& lim,
@@ -219,8 +230,8 @@ void write_mapping_yaml(const Mapping& m, const Network& net, const ChipParams& 
       for (CoreId d : rt.dests) dst.push_back(idx(d));
     std::sort(dst.begin(), dst.end());
     dst.erase(std::unique(dst.begin(), dst.end()), dst.end());
-    os << "    - {id: " << c << ", tile: " << m.places[c].tile << ", x: " << m.places[c].x
-       << ", y: " << m.places[c].y << ", layer: " << net.pop(s.pop).name
+    os << "    - {id: " << c << ", tile: " << m.places[c].tile << ", core: " << m.places[c].core
+       << ", x: " << m.places[c].x << ", y: " << m.places[c].y << ", layer: " << net.pop(s.pop).name
        << ", order: " << to_string(s.order) << ", neurons: [";
     // Neurons as [first, last] runs of consecutive indices.
     for (size_t k = 0; k < s.neurons.size();) {

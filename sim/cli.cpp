@@ -192,6 +192,11 @@ int nmsim_main(int argc, char** argv) {
                   "1: one timestep per layer (Loihi, SANA-FE)")
       ->check(CLI::Range(0, 1))
       ->capture_default_str();
+  run->add_option("--mapping", ro.mapping,
+                  "Run on this placement instead of mapper v1's: a YAML written by nmsim map, "
+                  "or a CSV nir_node,index,tile,core (tile t at x = t div mesh height, "
+                  "y = t mod mesh height, as SANA-FE numbers tiles)")
+      ->check(CLI::ExistingFile);
   run->add_option("--record", record, "Traces to write: v, spikes or v,spikes");
   run->add_option("--set", ro.overrides,
                   "Override a chip config key, e.g. --set chip.core.neurons=512");
@@ -206,7 +211,7 @@ int nmsim_main(int argc, char** argv) {
   run->add_flag("--report", ro.report, "Also write DIR/report.html");
   run->add_flag("--quiet,-q", ro.quiet, "No progress on stderr");
 
-  std::string m_model, m_hw = "loihi", m_out;
+  std::string m_model, m_hw = "loihi", m_out, m_mapping;
   std::vector<std::string> m_set;
   auto* map =
       app.add_subcommand("map", "Map a NIR model onto a chip and write the mapping as YAML");
@@ -215,6 +220,10 @@ int nmsim_main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   map->add_option("--hw", m_hw, "Chip config: preset name or YAML file")->capture_default_str();
   map->add_option("--set", m_set, "Override a chip config key");
+  map->add_option("--mapping", m_mapping,
+                  "Check this placement (YAML or CSV, as for run --mapping) against the network "
+                  "and the chip, and write it as nmsim's YAML")
+      ->check(CLI::ExistingFile);
   map->add_option("--out,-o", m_out, "Output YAML file (default: standard output)");
 
   std::string i_model;
@@ -263,7 +272,8 @@ int nmsim_main(int argc, char** argv) {
     if (*map) {
       const Network net = read_nir(m_model);
       const ChipParams chip = load_chip(resolve_hw(m_hw), m_set);
-      const Mapping m = map_network(net, chip);
+      const Mapping m =
+          m_mapping.empty() ? map_network(net, chip) : read_mapping(m_mapping, net, chip);
       if (m_out.empty()) {
         write_mapping_yaml(m, net, chip, std::cout);
       } else {

@@ -298,6 +298,7 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
                   {"dt_s", o.dt},
                   {"reset", o.reset},
                   {"layer_delay", o.layer_delay},
+                  {"mapping", o.mapping.empty() ? "mapper v1" : o.mapping},
                   {"data", inputs.description()},
                   {"encoding", o.input.empty() ? o.encoding : "file"},
                   {"seed", o.seed}};

@@ -100,7 +100,8 @@ void run_simulation(const RunOptions& o) {
   const AnnAcceleratorParams ann_params = load_ann_accelerator(o.ann_hw, o.ann_overrides);
   const DynamicsOptions dyn{o.dt, parse_reset(o.reset)};
   InputSet inputs = InputSet::open(o, net, o.timesteps_given);
-  const Mapping mapping = map_network(net, chip);
+  const Mapping mapping =
+      o.mapping.empty() ? map_network(net, chip) : read_mapping(o.mapping, net, chip);
 
   const int64_t n = inputs.samples();
   const int T = inputs.timesteps();
@@ -119,7 +120,8 @@ void run_simulation(const RunOptions& o) {
 
   if (!o.quiet)
     std::cerr << "nmsim: " << net.source << " on " << chip.name << ": " << mapping.cores_used()
-              << " cores, " << n << " samples x " << T << " timesteps, " << jobs
+              << " cores" << (o.mapping.empty() ? "" : " (placed by " + o.mapping + ")") << ", "
+              << n << " samples x " << T << " timesteps, " << jobs
               << (jobs == 1 ? " process\n" : " processes\n");
 
   // Shards: contiguous sample ranges, merged in order, so the outputs are the
