@@ -103,7 +103,7 @@ void run_simulation(const RunOptions& o) {
   const ChipParams chip = load_chip(o.hw, o.overrides);
   const AnnAcceleratorParams ann_params = load_ann_accelerator(o.ann_hw, o.ann_overrides);
   const ChipSpec spec = chip_spec(chip);
-  const DynamicsOptions dyn{o.dt, parse_reset(o.reset)};
+  const DynamicsOptions dyn{o.dt, parse_reset(o.reset), DatapathParams{}};
   InputSet inputs = InputSet::open(o, net, o.timesteps_given);
   const Mapping mapping = map_network(net, spec.limits);
 
