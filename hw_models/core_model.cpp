@@ -32,8 +32,11 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
                      const DynamicsOptions& dyn, const CoreTiming& timing, uint32_t layer_delay)
     : pop_(pop),
       index_(std::move(index)),
-      neurons_(gather(net.pop(pop), index_), 0, static_cast<int64_t>(index_.size()), dyn),
+      neurons_(gather(net.pop(pop), index_), 0, static_cast<int64_t>(index_.size()), dyn,
+               dyn.datapath.fixed() ? std::optional(state_exponent(net, pop, dyn.datapath))
+                                    : std::nullopt),
       timing_(timing) {
+  const bool fixed = neurons_.fixed();
   const int64_t n = static_cast<int64_t>(index_.size());
   // Population index -> local index, -1 for neurons of other cores.
   std::vector<int32_t> local(net.pop(pop).size, -1);
@@ -45,6 +48,8 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
     const std::vector<uint32_t> delays = delivery_delays(net, j, dyn.dt, layer_delay);
     LocalSynapses t;
     t.proj = j;
+    WeightScale scale;
+    if (fixed) scale = weight_scale(p, neurons_.state_exp(), dyn.datapath.weight_bits);
     const size_t n_pre = p.row_ptr.size() - 1;
     t.row_ptr.reserve(n_pre + 1);
     t.row_ptr.push_back(0);
@@ -54,6 +59,7 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
         if (post >= 0) {
           t.post.push_back(static_cast<uint32_t>(post));
           t.weight.push_back(p.synapses[k].weight);
+          if (fixed) t.qweight.push_back(scale.state_units(p.synapses[k].weight));
           if (delays.size() > 1) t.delay.push_back(delays[k]);
         }
       }
@@ -68,12 +74,21 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
     in_.push_back(std::move(t));
   }
   slots_ = int64_t{max_delay} + 1;
-  acc_.assign(static_cast<size_t>(slots_ * n), 0.0f);
+  if (fixed) {
+    qacc_.assign(static_cast<size_t>(slots_ * n), 0);
+    const std::vector<int64_t> b =
+        quantize_bias(net, pop, neurons_.state_exp(), dyn.datapath.state_bits);
+    if (!b.empty())
+      for (int64_t k = 0; k < n; ++k) qbias_.push_back(b[index_[k]]);
+  } else {
+    acc_.assign(static_cast<size_t>(slots_ * n), 0.0f);
+  }
 }
 
 void CoreModel::reset_state() {
   neurons_.reset();
   std::fill(acc_.begin(), acc_.end(), 0.0f);
+  std::fill(qacc_.begin(), qacc_.end(), 0);
   step_ = 0;
 }
 
@@ -84,6 +99,7 @@ const CoreModel::LocalSynapses* CoreModel::table(uint32_t proj) const {
 }
 
 uint64_t CoreModel::deliver(const LocalSynapses& t, uint32_t i, float value) {
+  if (neurons_.fixed()) return deliver_fixed(t, i, value);
   const uint32_t lo = t.row_ptr[i], hi = t.row_ptr[i + 1];
   if (t.delay.size() == 1) {
     float* acc = slot(t.delay[0]);
@@ -94,6 +110,19 @@ uint64_t CoreModel::deliver(const LocalSynapses& t, uint32_t i, float value) {
     }
   } else {
     for (uint32_t k = lo; k < hi; ++k) slot(t.delay[k])[t.post[k]] += t.weight[k] * value;
+  }
+  return hi - lo;
+}
+
+// Exact integer accumulation; a graded value is rounded to the state unit here.
+uint64_t CoreModel::deliver_fixed(const LocalSynapses& t, uint32_t i, float value) {
+  const uint32_t lo = t.row_ptr[i], hi = t.row_ptr[i + 1];
+  const bool one = t.delay.size() == 1;
+  if (value == 1.0f) {
+    for (uint32_t k = lo; k < hi; ++k) qslot(t.delay[one ? 0 : k])[t.post[k]] += t.qweight[k];
+  } else {
+    for (uint32_t k = lo; k < hi; ++k)
+      qslot(t.delay[one ? 0 : k])[t.post[k]] += graded_input(value, t.qweight[k]);
   }
   return hi - lo;
 }
@@ -130,12 +159,20 @@ double CoreModel::receive_input(std::span<const float> values) {
 
 double CoreModel::update(std::vector<uint32_t>& fired, std::vector<float>& values) {
   const size_t n = index_.size();
-  float* now = slot(0);
-  for (size_t k = 0; k < n; ++k) now[k] += bias_[k];
   fired.clear();
   values.clear();
-  const NeuronStepCounts c = neurons_.step(std::span<float>(now, n), fired);
-  std::fill(now, now + n, 0.0f);
+  NeuronStepCounts c;
+  if (neurons_.fixed()) {
+    int64_t* now = qslot(0);
+    for (size_t k = 0; k < qbias_.size(); ++k) now[k] += qbias_[k];
+    c = neurons_.step_fixed(std::span<const int64_t>(now, n), fired);
+    std::fill(now, now + n, 0);
+  } else {
+    float* now = slot(0);
+    for (size_t k = 0; k < n; ++k) now[k] += bias_[k];
+    c = neurons_.step(std::span<float>(now, n), fired);
+    std::fill(now, now + n, 0.0f);
+  }
   if (neurons_.spiking()) {
     counters.spikes += fired.size();
   } else {

@@ -69,13 +69,18 @@ class CoreModel {
     std::vector<uint32_t> row_ptr;  // per presynaptic neuron of the source population
     std::vector<uint32_t> post;     // local target neuron
     std::vector<float> weight;
-    std::vector<uint32_t> delay;  // timesteps per synapse; one value when all equal
+    std::vector<int64_t> qweight;  // fixed datapath: weight in state units
+    std::vector<uint32_t> delay;   // timesteps per synapse; one value when all equal
   };
   const LocalSynapses* table(uint32_t proj) const;
   // Adds value * weight of pre `i`'s synapses of `t` into their slots; returns synops.
   uint64_t deliver(const LocalSynapses& t, uint32_t i, float value);
+  uint64_t deliver_fixed(const LocalSynapses& t, uint32_t i, float value);
   float* slot(uint32_t delay) {
     return acc_.data() + static_cast<size_t>((step_ + delay) % slots_) * index_.size();
+  }
+  int64_t* qslot(uint32_t delay) {
+    return qacc_.data() + static_cast<size_t>((step_ + delay) % slots_) * index_.size();
   }
 
   PopId pop_;
@@ -86,7 +91,9 @@ class CoreModel {
   std::vector<uint32_t> input_tables_;  // indices into in_ of projections from the Input
   std::vector<float> bias_;
   // Dendrite accumulators: slots_ rows of size() values, row (t % slots_) for step t.
+  // Float32 datapath: acc_; fixed: qacc_ in state units, exact (hw_models/datapath.h).
   std::vector<float> acc_;
+  std::vector<int64_t> qacc_, qbias_;
   int64_t slots_ = 1;
   int64_t step_ = 0;
   uint64_t synapse_count_ = 0;

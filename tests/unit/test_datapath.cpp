@@ -1,6 +1,6 @@
 // The fixed datapath (hw_models/datapath.h) on hand-computed cases: weight
 // exponents and rounding, state units, leak truncation, saturation, threshold,
-// reset and gains.
+// reset, gains, and graded inputs and biases rounded to the state unit.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -9,6 +9,7 @@
 
 #include "hw_models/datapath.h"
 #include "hw_models/neuron.h"
+#include "sim/functional.h"
 
 namespace nmsim {
 namespace {
@@ -216,6 +217,34 @@ TEST(Datapath, OnlyInputStaysFloatAndFloatGroupsRefuseIntegers) {
   EXPECT_FALSE(f.fixed());
   std::vector<int64_t> Iq = {1};
   EXPECT_THROW(f.step_fixed(Iq, fired), std::logic_error);
+}
+
+// input (x) -> Affine(w = {0.3, -1.7, 0.05}, b = {0.01, 0, 0}) -> Output(3).
+// e = -6, state unit 2^-12, weights {1216, -6976, 192} units. At x = 0.5:
+// round(608) + round(0.01 * 4096 = 40.96) = 649; -3488; 96.
+TEST(Datapath, GradedInputsAndBiasesRoundToTheStateUnit) {
+  Network net;
+  net.pops = {make_pop(NeuronModel::Input, 1), make_pop(NeuronModel::Output, 3)};
+  Projection a;
+  a.name = "fc";
+  a.src = PopId{0};
+  a.dst = PopId{1};
+  a.row_ptr = {0, 3};
+  a.synapses = {{0, 0.3f}, {1, -1.7f}, {2, 0.05f}};
+  a.bias = {0.01f, 0.f, 0.f};
+  net.projs = {a};
+  net.input = PopId{0};
+  net.output = PopId{1};
+  net.order = {PopId{0}, PopId{1}};
+  FunctionalOptions opt;
+  opt.dynamics = fixed_opt(1e-3);
+  const std::vector<float> x = {0.5f, 0.3f};
+  const FunctionalResult r = FunctionalExecutor(net, opt).run(x, 2);
+  EXPECT_EQ(r.output[0], (std::vector<float>{649.f / 4096, -3488.f / 4096, 96.f / 4096}));
+  // x = 0.3f: 0.3 * 1216 = 364.8 -> 365; -2092.8 -> -2093; 57.6 -> 58.
+  EXPECT_EQ(r.output[1], (std::vector<float>{406.f / 4096, -2093.f / 4096, 58.f / 4096}));
+  EXPECT_EQ(graded_input(0.5f, 3), 2);  // halves away from zero
+  EXPECT_EQ(graded_input(-0.5f, 3), -2);
 }
 
 }  // namespace

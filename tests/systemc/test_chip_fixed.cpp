@@ -1,0 +1,85 @@
+// The fixed datapath on the SystemC chip (each test runs in its own process):
+// the Fashion-MNIST model's outputs equal to the functional reference's, graded
+// inputs and biases included.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hw_models/config.h"
+#include "sim/chip.h"
+#include "sim/functional.h"
+#include "workloads/datasets.h"
+#include "workloads/nir_reader.h"
+
+namespace nmsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+// fmnist_snn_t4 with a Loihi-like datapath: the input layer gets graded pixel
+// values through real-valued weights, every layer has a bias, and the output is
+// graded: the chip must give exactly the functional reference's numbers.
+TEST(ChipFixed, FashionMnistOutputsEqualFunctionalReference) {
+  if (!fs::exists(std::string(kFashionMnistDir))) GTEST_SKIP() << kFashionMnistDir << " not found";
+  const Network net =
+      read_nir(std::string(NMSIM_SOURCE_DIR) + "/workloads/models/fmnist_snn_t4.nir");
+  const ChipSpec spec = chip_spec(load_chip(preset_path("loihi")));
+  const Mapping m = map_network(net, spec.limits);
+  constexpr int T = 4;
+  constexpr int64_t N = 20;
+  const auto ds = open_dataset("fashion-mnist:test", net.pop(net.input).shape,
+                               {.encoding = Encoding::Direct, .timesteps = T, .seed = 0});
+  DynamicsOptions dyn;
+  dyn.dt = 1e-3;
+  dyn.datapath.kind = DatapathKind::Fixed;
+  dyn.datapath.weight_bits = 8;
+  dyn.datapath.state_bits = 24;
+  dyn.datapath.v_frac_bits = 6;
+
+  FunctionalOptions fo;
+  fo.dynamics = dyn;
+  FunctionalExecutor ref(net, fo);
+  std::vector<FunctionalResult> want;
+  std::vector<std::vector<float>> samples;
+  for (int64_t s = 0; s < N; ++s) {
+    samples.push_back(ds->sample(s));
+    want.push_back(ref.run(samples.back(), T));
+  }
+
+  ChipRun chip(net, m, spec, dyn, /*layer_delay=*/0);
+  const uint32_t out = idx(net.output);
+  const size_t per_step = static_cast<size_t>(net.pop(net.input).size);
+  int64_t steps = 0, equal_outputs = 0, equal_spikes = 0;
+  chip.run(
+      0, N, T,
+      [&](int64_t s, int t) {
+        return std::span<const float>(samples[s].data() + t * per_step, per_step);
+      },
+      [&](const StepObservation& ob) {
+        std::vector<float> o(static_cast<size_t>(net.pops[out].size), 0.f);
+        std::vector<uint64_t> spikes(net.pops.size(), 0);
+        for (auto& c : chip.cores()) {
+          const uint32_t p = idx(c->model().pop());
+          spikes[p] += c->fired().size();
+          if (p != out) continue;
+          const auto v = c->model().neurons().v();
+          for (size_t i = 0; i < v.size(); ++i) o[c->model().index()[i]] = v[i];
+        }
+        const FunctionalResult& w = want[static_cast<size_t>(ob.sample)];
+        ++steps;
+        equal_outputs += o == w.output[static_cast<size_t>(ob.t)];
+        bool same = true;
+        for (size_t p = 1; p < net.pops.size(); ++p)
+          same &= spikes[p] == w.spikes[p][static_cast<size_t>(ob.t)];
+        equal_spikes += same;
+      });
+  for (auto& c : chip.cores()) EXPECT_TRUE(c->model().neurons().fixed());
+  EXPECT_EQ(steps, N * T);
+  EXPECT_EQ(equal_outputs, N * T);
+  EXPECT_EQ(equal_spikes, N * T);
+}
+
+}  // namespace
+}  // namespace nmsim
