@@ -151,21 +151,25 @@ FunctionalResult FunctionalExecutor::run(std::span<const float> sample, int64_t 
         const std::vector<uint32_t>& d = delays_[j];
         const uint32_t q = idx(pr.dst);
         uint64_t ev = 0;
+        // The target row of synapse s; one row for the whole projection when its
+        // delays are all equal.
+        const bool one = d.size() == 1;
         if (groups_[q].fixed()) {
           const std::vector<int64_t>& w = quant_.projs[j].weight;
+          int64_t* const first = qrow(q, t + d[0]);
           for (size_t k = 0; k < sent_idx.size(); ++k) {
             const float x = sent_val[k];
             for (uint64_t s = pr.row_ptr[sent_idx[k]]; s < pr.row_ptr[sent_idx[k] + 1]; ++s)
-              qrow(q, t + d[d.size() == 1 ? 0 : s])[pr.synapses[s].post] +=
+              (one ? first : qrow(q, t + d[s]))[pr.synapses[s].post] +=
                   x == 1.f ? w[s] : graded_input(x, w[s]);
             ev += pr.fan_out(sent_idx[k]);
           }
         } else {
+          float* const first = row(q, t + d[0]);
           for (size_t k = 0; k < sent_idx.size(); ++k) {
             const float x = sent_val[k];
             for (uint64_t s = pr.row_ptr[sent_idx[k]]; s < pr.row_ptr[sent_idx[k] + 1]; ++s)
-              row(q, t + d[d.size() == 1 ? 0 : s])[pr.synapses[s].post] +=
-                  pr.synapses[s].weight * x;
+              (one ? first : row(q, t + d[s]))[pr.synapses[s].post] += pr.synapses[s].weight * x;
             ev += pr.fan_out(sent_idx[k]);
           }
         }
