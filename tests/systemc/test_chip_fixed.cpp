@@ -1,6 +1,6 @@
 // The fixed datapath on the SystemC chip (each test runs in its own process):
-// the Fashion-MNIST model's outputs equal to the functional reference's, graded
-// inputs and biases included.
+// SANA-FE's DVS network spike for spike, and the Fashion-MNIST model's outputs
+// equal to the functional reference's, graded inputs and biases included.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +10,7 @@
 #include "hw_models/config.h"
 #include "sim/chip.h"
 #include "sim/functional.h"
+#include "tests/unit/npz.h"
 #include "workloads/datasets.h"
 #include "workloads/nir_reader.h"
 
@@ -17,6 +18,53 @@ namespace nmsim {
 namespace {
 
 namespace fs = std::filesystem;
+const std::string kDvsDir = std::string(NMSIM_SHARED_DIR) + "/external/sanafe-dvs/";
+
+TEST(ChipFixed, DvsMatchesSanafeSpikeForSpike) {
+  if (!fs::exists(kDvsDir)) GTEST_SKIP() << kDvsDir << " not found";
+  const Network net = read_nir(kDvsDir + "dvs_gesture.nir");
+  const ChipSpec spec = chip_spec(load_chip(preset_path("loihi")));
+  const Mapping m = map_network(net, spec.limits);
+  const NpyArray frame = read_npy(kDvsDir + "input_frame.npy");
+  DynamicsOptions dyn;
+  dyn.dt = 1.0;
+  dyn.datapath.kind = DatapathKind::Fixed;
+  dyn.datapath.weight_bits = 10;  // SANA-FE's integer weights, -289..224, exactly
+  dyn.datapath.state_bits = 32;   // its membrane has no lower bound (about -2e5)
+  dyn.datapath.v_frac_bits = 6;   // trunc(64 v) / 64
+  ChipRun chip(net, m, spec, dyn, /*layer_delay=*/1);
+  constexpr int T = 1000;
+  // [pop]: flat [T, size] raster from the cores' fired neurons.
+  std::vector<std::vector<uint8_t>> raster(net.pops.size());
+  for (size_t p = 0; p < net.pops.size(); ++p)
+    raster[p].assign(static_cast<size_t>(T * net.pops[p].size), 0);
+  chip.run(
+      0, 1, T, [&](int64_t, int) { return std::span<const float>(frame.data); },
+      [&](const StepObservation& ob) {
+        for (auto& c : chip.cores()) {
+          const uint32_t p = idx(c->model().pop());
+          const auto& index = c->model().index();
+          for (uint32_t i : c->fired()) raster[p][ob.t * net.pops[p].size + index[i]] = 1;
+        }
+      });
+
+  const std::vector<uint64_t> sanafe = {25357, 27746, 69742, 191244, 49754, 245};
+  const auto want = testing::read_npz(kDvsDir + "sanafe_spikes_T1000.npz");
+  for (uint32_t k = 0; k < 6; ++k) {
+    const std::string name = "lif" + std::to_string(k);
+    ASSERT_EQ(net.pops[k + 1].name, name);
+    const auto& got = raster[k + 1];
+    const NpyArray& w = want.at(name);
+    ASSERT_EQ(got.size(), w.data.size());
+    uint64_t total = 0, differ = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      total += got[i];
+      differ += (got[i] != 0) != (w.data[i] != 0.f);
+    }
+    EXPECT_EQ(total, sanafe[k]) << name;
+    EXPECT_EQ(differ, 0u) << name;
+  }
+}
 
 // fmnist_snn_t4 with a Loihi-like datapath: the input layer gets graded pixel
 // values through real-valued weights, every layer has a bias, and the output is
