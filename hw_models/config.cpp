@@ -247,10 +247,13 @@ const std::vector<ChipKey>& chip_schema() {
        "datapath's membrane"},
       {"chip.core.datapath", K::Choice, Dim::Time, "float32", 0, 0, "float32|fixed",
        "neuron arithmetic: float32 (ideal, as the training frameworks) or fixed point"},
-      {"chip.core.v_frac_bits", K::Int, Dim::Time, "6", 0, 30, nullptr,
+      {"chip.core.v_bits", K::Int, Dim::Time, "24", 2, 32, nullptr,
+       "fixed datapath: width of the membrane and synaptic-current integers, sign included, "
+       "saturating (Loihi: 24)"},
+      {"chip.core.v_frac_bits", K::Int, Dim::Time, "6", 0, 16, nullptr,
        "fixed datapath: fractional bits of the membrane below the weight LSB (Loihi: 6)"},
-      {"chip.core.decay_bits", K::Int, Dim::Time, "12", 1, 30, nullptr,
-       "fixed datapath: bits of the leak (decay) factor (Loihi: 12)"},
+      {"chip.core.decay_bits", K::Int, Dim::Time, "12", 1, 16, nullptr,
+       "fixed datapath: bits of the leak (decay) factors and input gains (Loihi: 12)"},
       {"chip.noc.within_tile_latency", K::Quantity, Dim::Time, nullptr, 0, 0, nullptr,
        "a message to a core of the same tile"},
       {"chip.noc.hop_latency_ew", K::Quantity, Dim::Time, nullptr, 0, 0, nullptr,
@@ -425,6 +428,7 @@ FieldRef field(ChipParams& p, const std::string& path) {
       {"chip.core.weight_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.weight_bits}; }},
       {"chip.core.state_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.state_bits}; }},
       {"chip.core.datapath", [](ChipParams& q) { return FieldRef{.s = &q.core.datapath}; }},
+      {"chip.core.v_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.v_bits}; }},
       {"chip.core.v_frac_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.v_frac_bits}; }},
       {"chip.core.decay_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.decay_bits}; }},
       {"chip.noc.within_tile_latency",
@@ -537,11 +541,24 @@ ChipParams validate_chip(const ChipFile& f) {
         break;
     }
   }
+  if (p.core.datapath == "fixed" && (p.core.weight_bits < 2 || p.core.weight_bits > 16))
+    c.fail("chip.core.weight_bits",
+           "'" + std::to_string(p.core.weight_bits) + "' must be in [2, 16] with datapath: fixed");
   p.static_power.watts =
       c.sourced(f.static_power, Dim::Power, "chip.static_power", p.static_power.source);
   p.energy = resolve_actions(c, f.energy, "chip.energy", Dim::Energy);
   p.latency = resolve_actions(c, f.latency, "chip.latency", Dim::Time);
   return p;
+}
+
+DatapathParams ChipParams::datapath_params() const {
+  DatapathParams d;
+  d.kind = core.datapath == "fixed" ? DatapathKind::Fixed : DatapathKind::Float32;
+  d.weight_bits = static_cast<int>(core.weight_bits);
+  d.state_bits = static_cast<int>(core.v_bits);
+  d.v_frac_bits = static_cast<int>(core.v_frac_bits);
+  d.decay_bits = static_cast<int>(core.decay_bits);
+  return d;
 }
 
 EnergyTable ChipParams::energy_table() const { return EnergyTable(energy, static_power, name); }

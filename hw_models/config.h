@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "hw_models/counters.h"
+#include "hw_models/datapath.h"
 #include "hw_models/energy.h"
 #include "hw_models/units.h"
 
@@ -79,6 +80,7 @@ struct CoreParams {
   int64_t weight_bits = 0;
   int64_t state_bits = 0;
   std::string datapath;  // "float32" or "fixed"
+  int64_t v_bits = 0;
   int64_t v_frac_bits = 0;
   int64_t decay_bits = 0;
 };
@@ -122,6 +124,8 @@ struct ChipParams {
     return {static_cast<int>(core.weight_bits), static_cast<int>(core.state_bits)};
   }
   EnergyTable energy_table() const;
+  // The neuron arithmetic of chip.core.datapath with its widths.
+  DatapathParams datapath_params() const;
   // Counters no energy action prices.
   std::vector<std::string> unpriced_counters() const;
   // Seconds per event of each raw counter: the latency table folded onto the

@@ -33,8 +33,11 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
                      uint32_t layer_delay)
     : pop_(pop),
       index_(std::move(index)),
-      neurons_(gather(net.pop(pop), index_), 0, static_cast<int64_t>(index_.size()), dyn),
+      neurons_(gather(net.pop(pop), index_), 0, static_cast<int64_t>(index_.size()), dyn,
+               dyn.datapath.fixed() ? std::optional(state_exponent(net, pop, dyn.datapath))
+                                    : std::nullopt),
       latency_(latency) {
+  const bool fixed = neurons_.fixed();
   const int64_t n = static_cast<int64_t>(index_.size());
   // Population index -> local index, -1 for neurons of other cores.
   std::vector<int32_t> local(net.pop(pop).size, -1);
@@ -49,6 +52,8 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
     t.kind = p.kind == ProjKind::Conv    ? Ctr::synops_conv
              : p.kind == ProjKind::Dense ? Ctr::synops_dense
                                          : Ctr::synops_sparse;
+    WeightScale scale;
+    if (fixed) scale = weight_scale(p, neurons_.state_exp(), dyn.datapath.weight_bits);
     const size_t n_pre = p.row_ptr.size() - 1;
     t.row_ptr.reserve(n_pre + 1);
     t.row_ptr.push_back(0);
@@ -58,6 +63,7 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
         if (post >= 0) {
           t.post.push_back(static_cast<uint32_t>(post));
           t.weight.push_back(p.synapses[k].weight);
+          if (fixed) t.qweight.push_back(scale.state_units(p.synapses[k].weight));
           if (delays.size() > 1) t.delay.push_back(delays[k]);
         }
       }
@@ -72,14 +78,23 @@ CoreModel::CoreModel(const Network& net, PopId pop, std::vector<uint32_t> index,
     in_.push_back(std::move(t));
   }
   slots_ = int64_t{max_delay} + 1;
-  acc_.assign(static_cast<size_t>(slots_ * n), 0.0f);
-  got_.assign(acc_.size(), 0);
+  if (fixed) {
+    qacc_.assign(static_cast<size_t>(slots_ * n), 0);
+    const std::vector<int64_t> b =
+        quantize_bias(net, pop, neurons_.state_exp(), dyn.datapath.state_bits);
+    if (!b.empty())
+      for (int64_t k = 0; k < n; ++k) qbias_.push_back(b[index_[k]]);
+  } else {
+    acc_.assign(static_cast<size_t>(slots_ * n), 0.0f);
+  }
+  got_.assign(static_cast<size_t>(slots_ * n), 0);
 }
 
 void CoreModel::reset_state() {
   neurons_.reset();
   std::fill(acc_.begin(), acc_.end(), 0.0f);
   std::fill(got_.begin(), got_.end(), 0);
+  std::fill(qacc_.begin(), qacc_.end(), 0);
   step_ = 0;
 }
 
@@ -90,6 +105,7 @@ const CoreModel::LocalSynapses* CoreModel::table(uint32_t proj) const {
 }
 
 uint64_t CoreModel::deliver(const LocalSynapses& t, uint32_t i, float value) {
+  if (neurons_.fixed()) return deliver_fixed(t, i, value);
   const uint32_t lo = t.row_ptr[i], hi = t.row_ptr[i + 1];
   if (t.delay.size() == 1) {
     const size_t base = slot_base(t.delay[0]);
@@ -112,6 +128,18 @@ uint64_t CoreModel::deliver(const LocalSynapses& t, uint32_t i, float value) {
       acc_[base + t.post[k]] += t.weight[k] * value;
       got_[base + t.post[k]] = 1;
     }
+  }
+  return hi - lo;
+}
+
+// Exact integer accumulation; a graded value is rounded to the state unit here.
+uint64_t CoreModel::deliver_fixed(const LocalSynapses& t, uint32_t i, float value) {
+  const uint32_t lo = t.row_ptr[i], hi = t.row_ptr[i + 1];
+  const bool one = t.delay.size() == 1;
+  for (uint32_t k = lo; k < hi; ++k) {
+    const size_t at = slot_base(t.delay[one ? 0 : k]) + t.post[k];
+    qacc_[at] += value == 1.0f ? t.qweight[k] : graded_input(value, t.qweight[k]);
+    got_[at] = 1;
   }
   return hi - lo;
 }
@@ -143,18 +171,26 @@ double CoreModel::receive_input(std::span<const float> values) {
 double CoreModel::update(std::vector<uint32_t>& fired, std::vector<float>& values) {
   const size_t n = index_.size();
   const size_t base = slot_base(0);
-  float* now = acc_.data() + base;
   uint8_t* got = got_.data() + base;
   // Updated in SANA-FE's sense: state away from rest, a message or input
   // received, or a non-zero bias.
   uint64_t updated = 0;
   for (size_t k = 0; k < n; ++k) updated += got[k] || bias_[k] != 0.0f || !neurons_.at_rest(k);
-  for (size_t k = 0; k < n; ++k) now[k] += bias_[k];
+  std::fill(got, got + n, 0);
   fired.clear();
   values.clear();
-  const NeuronStepCounts c = neurons_.step(std::span<float>(now, n), fired);
-  std::fill(now, now + n, 0.0f);
-  std::fill(got, got + n, 0);
+  NeuronStepCounts c;
+  if (neurons_.fixed()) {
+    int64_t* now = qacc_.data() + base;
+    for (size_t k = 0; k < qbias_.size(); ++k) now[k] += qbias_[k];
+    c = neurons_.step_fixed(std::span<const int64_t>(now, n), fired);
+    std::fill(now, now + n, 0);
+  } else {
+    float* now = acc_.data() + base;
+    for (size_t k = 0; k < n; ++k) now[k] += bias_[k];
+    c = neurons_.step(std::span<float>(now, n), fired);
+    std::fill(now, now + n, 0.0f);
+  }
   double busy = count(Ctr::soma_accesses, n) + count(Ctr::neuron_updates, updated) +
                 count(Ctr::neuron_updates_active, c.active) +
                 count(Ctr::neuron_updates_inactive, c.inactive) +

@@ -78,11 +78,13 @@ class CoreModel {
     std::vector<uint32_t> row_ptr;  // per presynaptic neuron of the source population
     std::vector<uint32_t> post;     // local target neuron
     std::vector<float> weight;
-    std::vector<uint32_t> delay;  // timesteps per synapse; one value when all equal
+    std::vector<int64_t> qweight;  // fixed datapath: weight in state units
+    std::vector<uint32_t> delay;   // timesteps per synapse; one value when all equal
   };
   const LocalSynapses* table(uint32_t proj) const;
   // Adds value * weight of pre `i`'s synapses of `t` into their slots; returns synops.
   uint64_t deliver(const LocalSynapses& t, uint32_t i, float value);
+  uint64_t deliver_fixed(const LocalSynapses& t, uint32_t i, float value);
   size_t slot_base(uint32_t delay) const {
     return static_cast<size_t>((step_ + delay) % slots_) * index_.size();
   }
@@ -96,7 +98,9 @@ class CoreModel {
   std::vector<float> bias_;
   // Dendrite accumulators: slots_ rows of size() values, row (t % slots_) for
   // step t; got_ marks the neurons that received a message or input for that step.
+  // Float32 datapath: acc_; fixed: qacc_ in state units, exact (hw_models/datapath.h).
   std::vector<float> acc_;
+  std::vector<int64_t> qacc_, qbias_;
   std::vector<uint8_t> got_;
   int64_t slots_ = 1;
   int64_t step_ = 0;

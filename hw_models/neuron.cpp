@@ -26,7 +26,7 @@ std::vector<float> rate(const std::vector<float>& tau, int64_t begin, int64_t en
 }  // namespace
 
 NeuronGroup::NeuronGroup(const Population& pop, int64_t begin, int64_t end,
-                         const DynamicsOptions& opt)
+                         const DynamicsOptions& opt, std::optional<int> state_exp)
     : model_(pop.model), begin_(begin), end_(end), reset_(opt.reset) {
   if (begin < 0 || end < begin || end > pop.size)
     throw std::invalid_argument("NeuronGroup: slice [" + std::to_string(begin) + ", " +
@@ -55,6 +55,10 @@ NeuronGroup::NeuronGroup(const Population& pop, int64_t begin, int64_t end,
   v_th_ = slice(p.v_threshold, begin, end, 0.f);
   v_reset_ = slice(p.v_reset, begin, end, 0.f);
   v_.resize(static_cast<size_t>(size()));
+  if (opt.datapath.fixed() && model_ != NeuronModel::Input) {
+    state_exp_ = state_exp.value_or(-opt.datapath.v_frac_bits);
+    init_fixed(pop, begin, opt);
+  }
   reset();
 }
 
@@ -63,9 +67,17 @@ bool NeuronGroup::spiking() const { return is_spiking(model_); }
 void NeuronGroup::reset() {
   v_ = v_leak_;
   std::fill(i_syn_.begin(), i_syn_.end(), 0.f);
+  if (fixed_) {
+    vq_ = vq_leak_;
+    std::fill(iq_.begin(), iq_.end(), 0);
+    mirror_fixed();
+  }
 }
 
 NeuronStepCounts NeuronGroup::step(std::span<float> current, std::vector<uint32_t>& fired) {
+  if (fixed_)
+    throw std::logic_error("NeuronGroup::step: '" + std::string(to_string(model_)) +
+                           "' runs on the fixed datapath; use step_fixed()");
   const auto n = static_cast<size_t>(size());
   uint64_t active = 0;
   const bool to_reset = reset_ == ResetMode::ToReset;

@@ -20,12 +20,17 @@
 // After a spike: v = v_reset (ResetMode::ToReset) or v -= v_threshold (Subtract).
 // Rest (the state after reset()): v = v_leak for LIF, LI, CubaLIF, CubaLI (i = 0), v = 0
 // for IF and I.
+// With DynamicsOptions::datapath fixed, every model but Input runs the integer
+// arithmetic of hw_models/datapath.h instead (step_fixed()); v() then gives the
+// state converted back to real units.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "hw_models/datapath.h"
 #include "workloads/network.h"
 
 namespace nmsim {
@@ -35,6 +40,7 @@ enum class ResetMode : uint8_t { ToReset, Subtract };
 struct DynamicsOptions {
   double dt = 1e-3;  // seconds; NIR stores no time step, so it is a run option
   ResetMode reset = ResetMode::ToReset;
+  DatapathParams datapath;  // float32 unless the chip says otherwise
 };
 
 struct NeuronStepCounts {
@@ -46,8 +52,11 @@ struct NeuronStepCounts {
 
 class NeuronGroup {
  public:
-  // Neurons [begin, end) (flat C-order indices) of `pop`.
-  NeuronGroup(const Population& pop, int64_t begin, int64_t end, const DynamicsOptions& opt);
+  // Neurons [begin, end) (flat C-order indices) of `pop`. `state_exp`: log2 of the
+  // fixed datapath's state unit for this population (state_exponent()); by
+  // default -v_frac_bits, the unit that goes with integer weights. Unused in float32.
+  NeuronGroup(const Population& pop, int64_t begin, int64_t end, const DynamicsOptions& opt,
+              std::optional<int> state_exp = std::nullopt);
 
   int64_t size() const { return end_ - begin_; }
   int64_t begin() const { return begin_; }
@@ -67,10 +76,22 @@ class NeuronGroup {
   std::span<const float> v() const { return v_; }
   // Neuron i is at its rest state (see above).
   bool at_rest(size_t i) const {
+    if (fixed_) return vq_[i] == vq_leak_[i] && (iq_.empty() || iq_[i] == 0);
     return v_[i] == v_leak_[i] && (i_syn_.empty() || i_syn_[i] == 0.f);
   }
 
+  // Fixed datapath (hw_models/datapath.h): true when it is selected and the model
+  // is not Input (whose values pass on unquantised). Such a group is stepped with
+  // step_fixed() on its summed input in state units (exact, not yet saturated).
+  bool fixed() const { return fixed_; }
+  int state_exp() const { return state_exp_; }
+  NeuronStepCounts step_fixed(std::span<const int64_t> current, std::vector<uint32_t>& fired);
+  std::span<const int64_t> v_fixed() const { return vq_; }  // v in state units
+
  private:
+  void init_fixed(const Population& pop, int64_t begin, const DynamicsOptions& opt);
+  void mirror_fixed();  // v_ = vq_ * 2^state_exp_
+
   NeuronModel model_;
   int64_t begin_, end_;
   ResetMode reset_;
@@ -81,6 +102,12 @@ class NeuronGroup {
   std::vector<float> b_syn_;  // input gain into the synaptic current (CubaLIF, CubaLI)
   std::vector<float> v_leak_, v_th_, v_reset_;  // v_leak_ is the rest value
   std::vector<float> v_, i_syn_;
+  // Fixed datapath: decay factors D, input gains G (both * 2^decay_bits), the
+  // thresholds and levels and the state, in state units. Empty in float32.
+  bool fixed_ = false;
+  int state_exp_ = 0, decay_bits_ = 0;
+  int64_t state_max_ = 0;
+  std::vector<int64_t> dq_, gq_, dq_syn_, gq_syn_, vq_leak_, vq_th_, vq_reset_, vq_, iq_;
 };
 
 }  // namespace nmsim

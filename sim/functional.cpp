@@ -29,8 +29,14 @@ FunctionalExecutor::FunctionalExecutor(const Network& net, FunctionalOptions opt
     throw std::invalid_argument("FunctionalExecutor: layer_delay must be 0 or 1, not " +
                                 std::to_string(opt_.layer_delay));
   check_delays(net, opt_.dynamics.dt);
+  const bool fixed = opt_.dynamics.datapath.fixed();
+  if (fixed) quant_ = quantize(net, opt_.dynamics.datapath);
   groups_.reserve(net.pops.size());
-  for (const Population& p : net.pops) groups_.emplace_back(p, 0, p.size, opt_.dynamics);
+  for (size_t k = 0; k < net.pops.size(); ++k) {
+    const Population& p = net.pops[k];
+    groups_.emplace_back(p, 0, p.size, opt_.dynamics,
+                         fixed ? std::optional(quant_.state_exp[k]) : std::nullopt);
+  }
   slots_.assign(net.pops.size(), 1);
   for (uint32_t j = 0; j < net.projs.size(); ++j) {
     in_[idx(net.projs[j].dst)].push_back(j);
@@ -72,14 +78,25 @@ FunctionalResult FunctionalExecutor::run(std::span<const float> sample, int64_t 
   if (opt_.record_spikes) r.spike_trace.resize(P);
 
   // pending[p]: slots_[p] rows of p's size; row (t % slots_[p]) is the input of step t.
+  // Fixed datapath: qpending instead, in state units.
   std::vector<std::vector<float>> pending(P);
-  for (size_t p = 0; p < P; ++p)
-    pending[p].assign(static_cast<size_t>(slots_[p] * net_.pops[p].size), 0.f);
+  std::vector<std::vector<int64_t>> qpending(P);
+  for (size_t p = 0; p < P; ++p) {
+    const auto n = static_cast<size_t>(slots_[p] * net_.pops[p].size);
+    if (groups_[p].fixed())
+      qpending[p].assign(n, 0);
+    else
+      pending[p].assign(n, 0.f);
+  }
   for (NeuronGroup& g : groups_) g.reset();
   std::vector<uint32_t> fired, sent_idx, out_fired;
   std::vector<float> sent_val, I;
+  std::vector<int64_t> Iq;
   auto row = [&](uint32_t p, int64_t t) {
     return pending[p].data() + static_cast<size_t>((t % slots_[p]) * net_.pops[p].size);
+  };
+  auto qrow = [&](uint32_t p, int64_t t) {
+    return qpending[p].data() + static_cast<size_t>((t % slots_[p]) * net_.pops[p].size);
   };
 
   for (int64_t t = 0; t < timesteps; ++t) {
@@ -87,20 +104,30 @@ FunctionalResult FunctionalExecutor::run(std::span<const float> sample, int64_t 
     for (PopId pid : net_.order) {
       const uint32_t p = idx(pid);
       const auto size = static_cast<size_t>(net_.pops[p].size);
-      float* due = row(p, t);
-      if (pid == net_.input) {
-        I.assign(sample.begin() + t * in_pop.size, sample.begin() + (t + 1) * in_pop.size);
-      } else {
-        I.assign(due, due + size);
-        for (uint32_t j : in_[p]) {
-          const auto& b = net_.projs[j].bias;
-          for (size_t i = 0; i < b.size(); ++i) I[i] += b[i];
-        }
-      }
-      std::fill(due, due + size, 0.f);
       NeuronGroup& g = groups_[p];
       fired.clear();
-      const NeuronStepCounts c = g.step(I, fired);
+      NeuronStepCounts c;
+      if (g.fixed()) {
+        int64_t* due = qrow(p, t);
+        Iq.assign(due, due + size);
+        const auto& b = quant_.bias[p];
+        for (size_t i = 0; i < b.size(); ++i) Iq[i] += b[i];
+        std::fill(due, due + size, 0);
+        c = g.step_fixed(Iq, fired);
+      } else {
+        float* due = row(p, t);
+        if (pid == net_.input) {
+          I.assign(sample.begin() + t * in_pop.size, sample.begin() + (t + 1) * in_pop.size);
+        } else {
+          I.assign(due, due + size);
+          for (uint32_t j : in_[p]) {
+            const auto& b = net_.projs[j].bias;
+            for (size_t i = 0; i < b.size(); ++i) I[i] += b[i];
+          }
+        }
+        std::fill(due, due + size, 0.f);
+        c = g.step(I, fired);
+      }
       r.active[p] += c.active;
       r.inactive[p] += c.inactive;
 
@@ -124,11 +151,27 @@ FunctionalResult FunctionalExecutor::run(std::span<const float> sample, int64_t 
         const std::vector<uint32_t>& d = delays_[j];
         const uint32_t q = idx(pr.dst);
         uint64_t ev = 0;
-        for (size_t k = 0; k < sent_idx.size(); ++k) {
-          const float x = sent_val[k];
-          for (uint64_t s = pr.row_ptr[sent_idx[k]]; s < pr.row_ptr[sent_idx[k] + 1]; ++s)
-            row(q, t + d[d.size() == 1 ? 0 : s])[pr.synapses[s].post] += pr.synapses[s].weight * x;
-          ev += pr.fan_out(sent_idx[k]);
+        // The target row of synapse s; one row for the whole projection when its
+        // delays are all equal.
+        const bool one = d.size() == 1;
+        if (groups_[q].fixed()) {
+          const std::vector<int64_t>& w = quant_.projs[j].weight;
+          int64_t* const first = qrow(q, t + d[0]);
+          for (size_t k = 0; k < sent_idx.size(); ++k) {
+            const float x = sent_val[k];
+            for (uint64_t s = pr.row_ptr[sent_idx[k]]; s < pr.row_ptr[sent_idx[k] + 1]; ++s)
+              (one ? first : qrow(q, t + d[s]))[pr.synapses[s].post] +=
+                  x == 1.f ? w[s] : graded_input(x, w[s]);
+            ev += pr.fan_out(sent_idx[k]);
+          }
+        } else {
+          float* const first = row(q, t + d[0]);
+          for (size_t k = 0; k < sent_idx.size(); ++k) {
+            const float x = sent_val[k];
+            for (uint64_t s = pr.row_ptr[sent_idx[k]]; s < pr.row_ptr[sent_idx[k] + 1]; ++s)
+              (one ? first : row(q, t + d[s]))[pr.synapses[s].post] += pr.synapses[s].weight * x;
+            ev += pr.fan_out(sent_idx[k]);
+          }
         }
         r.syn_events[j][ts] += ev;
       }

@@ -19,12 +19,17 @@
 // So with layer_delay = 0 populations later in order see this step's spikes;
 // layer_delay = 1 delays every projection but the Input's by one step; a back
 // edge is one step late; Delay nodes add their steps. Nothing is sent before t = 0.
+// With dynamics.datapath fixed, the network is quantised once (quantize() in
+// hw_models/datapath.h): currents are summed exactly in state units (a spike adds
+// the weight's units, a graded x adds graded_input(x, units)), biases are added in
+// state units, and every population but Input steps with NeuronGroup::step_fixed().
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "hw_models/datapath.h"
 #include "hw_models/neuron.h"
 #include "workloads/network.h"
 
@@ -75,6 +80,7 @@ class FunctionalExecutor {
   std::vector<std::vector<uint32_t>> in_, out_;  // [pop] -> projections
   std::vector<std::vector<uint32_t>> delays_;    // [proj]: delivery_delays()
   std::vector<int64_t> slots_;                   // [pop]: max incoming delay + 1
+  NetworkQuantization quant_;                    // fixed datapath only
 };
 
 }  // namespace nmsim

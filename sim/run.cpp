@@ -98,7 +98,7 @@ void run_simulation(const RunOptions& o) {
   check_delays(net, o.dt);
   const ChipParams chip = load_chip(o.hw, o.overrides);
   const AnnAcceleratorParams ann_params = load_ann_accelerator(o.ann_hw, o.ann_overrides);
-  const DynamicsOptions dyn{o.dt, parse_reset(o.reset)};
+  const DynamicsOptions dyn{o.dt, parse_reset(o.reset), chip.datapath_params()};
   InputSet inputs = InputSet::open(o, net, o.timesteps_given);
   const Mapping mapping =
       o.mapping.empty() ? map_network(net, chip) : read_mapping(o.mapping, net, chip);

@@ -40,7 +40,7 @@ def run_nmsim(nmsim, model, x, dt, ld, reset, outdir):
     xin = os.path.join(outdir, "x.npy")
     np.save(xin, x)
     run = os.path.join(outdir, "run")
-    cmd = [nmsim, "run", "--model", model, "--input", xin, "--timesteps", str(x.shape[0]),
+    cmd = [nmsim, "run", "--set", "chip.core.datapath=float32", "--model", model, "--input", xin, "--timesteps", str(x.shape[0]),
            "--dt", repr(dt), "--layer-delay", str(ld), "--reset", reset,
            "--out", run, "--record", "v,spikes", "--jobs", "1", "-q"]
     try:

@@ -51,7 +51,7 @@ PYEOF
 for delay in 1 0; do
   key=$([ "$delay" = 1 ] && echo one_step_delay_per_layer || echo zero_delay)
   echo "run: --layer-delay $delay, expect reference.json nir_float_semantics_reference_sim.$key"
-  "$NMSIM" run --model "$DVS/dvs_gesture.nir" --input "$TMP/x.npy" --dt 1 --layer-delay "$delay" \
+  "$NMSIM" run --set chip.core.datapath=float32 --model "$DVS/dvs_gesture.nir" --input "$TMP/x.npy" --dt 1 --layer-delay "$delay" \
     --record spikes --out "$TMP/d$delay" -q >/dev/null
   "$PY" - "$TMP/d$delay/run.json" "$DVS/reference.json" "$key" <<'PYEOF'
 import json, sys

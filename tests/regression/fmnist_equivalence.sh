@@ -17,7 +17,7 @@ for name in fmnist_snn_t4 fmnist_snn_t4_rmp; do
   T=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['timesteps'])" "$meta")
   dt=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['dt'])" "$meta")
   echo "$name: 100 test images, T=$T, dt=$dt, --record v,spikes"
-  "$NMSIM" run --model "$model" --data fashion-mnist:test --samples 100 --timesteps "$T" --dt "$dt" \
+  "$NMSIM" run --set chip.core.datapath=float32 --model "$model" --data fashion-mnist:test --samples 100 --timesteps "$T" --dt "$dt" \
     --record v,spikes --out "$TMP/$name" -q >/dev/null
   /usr/bin/python3 - "$TMP/$name" "$ref" <<'PYEOF'
 import csv, json, sys

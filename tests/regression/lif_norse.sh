@@ -29,7 +29,7 @@ np.save(sys.argv[2], inp[:, None].astype(np.float32))
 PYEOF
 
 echo "run: lif_norse.nir --dt 1e-4 --record v,spikes"
-"$NMSIM" run --model "$NP/lif_norse.nir" --input "$TMP/x.npy" --dt 1e-4 --record v,spikes \
+"$NMSIM" run --set chip.core.datapath=float32 --model "$NP/lif_norse.nir" --input "$TMP/x.npy" --dt 1e-4 --record v,spikes \
   --out "$TMP/run" -q >/dev/null
 
 "$PY" - "$NP/lif_norse.csv" "$TMP/run" <<'PYEOF'

@@ -152,7 +152,7 @@ TEST(ChipCounts, DvsGestureConservesSpikesAndPackets) {
   const ChipParams spec = loihi;
   const Mapping m = map_network(net, spec);
   const NpyArray frame = read_npy(dvs + "input_frame.npy");
-  ChipRun chip(net, m, spec, DynamicsOptions{1.0, ResetMode::ToReset}, 0);
+  ChipRun chip(net, m, spec, DynamicsOptions{1.0, ResetMode::ToReset, DatapathParams{}}, 0);
   // Per destination core, the spikes it should receive: every spike of a
   // source neuron that has at least one synapse there.
   std::vector<uint64_t> expected_in(m.cores_used(), 0);

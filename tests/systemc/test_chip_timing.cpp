@@ -67,7 +67,8 @@ Trace run_chip(const Network& net, uint32_t layer_delay, const std::vector<std::
     std::string out;
     CoreCounters sum;
     try {
-      ChipRun chip(net, m, spec, DynamicsOptions{1e-3, ResetMode::ToReset}, layer_delay);
+      ChipRun chip(net, m, spec, DynamicsOptions{1e-3, ResetMode::ToReset, DatapathParams{}},
+                   layer_delay);
       chip.run(
           0, 1, static_cast<int>(x.size()),
           [&](int64_t, int t) { return std::span<const float>(x[t]); },
@@ -122,7 +123,7 @@ Trace run_chip(const Network& net, uint32_t layer_delay, const std::vector<std::
 Trace run_functional(const Network& net, uint32_t layer_delay,
                      const std::vector<std::vector<float>>& x) {
   FunctionalOptions o;
-  o.dynamics = DynamicsOptions{1e-3, ResetMode::ToReset};
+  o.dynamics = DynamicsOptions{1e-3, ResetMode::ToReset, DatapathParams{}};
   o.layer_delay = layer_delay;
   o.record_spikes = true;
   FunctionalExecutor ex(net, o);

@@ -107,15 +107,17 @@ TEST(Config, FirstLayerKeepsTheTextAsWritten) {
   EXPECT_EQ(f.energy.at("synop").value, "23.6pJ");
   EXPECT_EQ(f.latency.at("synop").value, "3.5ns");
   EXPECT_EQ(f.tables.at("chip.barrier.latency").at(32), "465ns");
-  EXPECT_FALSE(f.leaves.count("chip.core.datapath"));
+  EXPECT_EQ(f.leaves.at("chip.core.datapath"), "fixed");
+  EXPECT_FALSE(f.leaves.count("chip.barrier.interpolation"));
 }
 
 // Every key of the schema is read, validated and dumped from its one row.
 TEST(Config, SchemaDrivesDefaultsAndDump) {
   const ChipParams p = load_chip(preset_path("loihi"));
-  EXPECT_EQ(p.core.datapath, "float32");  // the schema's default
+  EXPECT_EQ(p.core.datapath, "fixed");
   EXPECT_EQ(p.core.v_frac_bits, 6);
-  EXPECT_EQ(p.barrier.interpolation, "linear");
+  EXPECT_EQ(p.barrier.interpolation, "linear");  // the schema's default
+  EXPECT_EQ(p.noc.packet_bytes, 4);              // the schema's default
   const nlohmann::json j = p.to_json();
   for (const ChipKey& k : chip_schema()) {
     std::string path = k.path;
@@ -257,13 +259,13 @@ TEST(Config, MalformedOrMissingFile) {
 }
 
 TEST(Config, OverrideSetsAnyKey) {
-  const ChipParams p =
-      load_chip(preset_path("loihi"),
-                {"chip.core.neurons=512", "chip.noc.hop_latency_ew=5ns", "chip.core.datapath=fixed",
-                 "chip.mesh={width: 2, height: 2}", "chip.energy.synop.value=20pJ"});
+  const ChipParams p = load_chip(
+      preset_path("loihi"),
+      {"chip.core.neurons=512", "chip.noc.hop_latency_ew=5ns", "chip.core.datapath=float32",
+       "chip.mesh={width: 2, height: 2}", "chip.energy.synop.value=20pJ"});
   EXPECT_EQ(p.core.neurons, 512);
   EXPECT_DOUBLE_EQ(p.noc.hop_latency_ew_s, 5e-9);
-  EXPECT_EQ(p.core.datapath, "fixed");
+  EXPECT_EQ(p.core.datapath, "float32");
   EXPECT_EQ(p.num_tiles(), 4);
   EXPECT_DOUBLE_EQ(p.energy.at("synop").joules, 20e-12);
   EXPECT_NE(p.energy.at("synop").source.find("--set chip.energy.synop.value=20pJ"),
