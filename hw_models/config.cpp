@@ -268,6 +268,12 @@ const std::vector<ChipKey>& chip_schema() {
        "timestep barrier latency by number of active tiles, e.g. {1: 113ns, 32: 465ns}"},
       {"chip.barrier.interpolation", K::Choice, Dim::Time, "linear", 0, 0, "linear|step",
        "between the barrier points: linear, or step (the largest point <= tiles)"},
+      {"chip.min_timestep", K::Quantity, Dim::Time, "0s", 0, 0, nullptr,
+       "floor on every timestep's latency, for a chip with a fixed tick (TrueNorth: 1ms); "
+       "0s: none"},
+      {"chip.unmodelled", K::List, Dim::Time, "[]", 0, 0, nullptr,
+       "restrictions of the real chip nmsim neither enforces nor models, one sentence each; "
+       "run.json repeats them (summary.snn.unmodelled_restrictions)"},
   };
   return keys;
 }
@@ -328,6 +334,19 @@ void read_schema_tree(const MapReader& r, const std::string& prefix, ChipFile& f
             throw InputError(f.file + ": " + path + ": entry '" + it->first.Scalar() +
                              "' must be an integer key with a single value");
           t[x] = it->second.Scalar();
+        }
+      } else if (k->kind == ChipKey::Kind::List) {
+        const YAML::Node n = r.get(key);
+        if (n.IsNull()) continue;
+        if (!n.IsSequence())
+          throw InputError(f.file + ": " + path + ": expected a list of sentences such as " +
+                           "[\"four axon types per core ...\", ...]");
+        auto& l = f.lists[path];
+        for (const auto& e : n) {
+          if (!e.IsScalar())
+            throw InputError(f.file + ": " + path + ": every entry must be one sentence, not a " +
+                             (e.IsMap() ? "mapping" : "list"));
+          l.push_back(e.Scalar());
         }
       } else if (auto t = r.text(key)) {
         f.leaves[path] = *t;
@@ -413,6 +432,7 @@ struct FieldRef {
   double* d = nullptr;
   std::string* s = nullptr;
   std::map<int64_t, double>* table = nullptr;
+  std::vector<std::string>* list = nullptr;
 };
 
 FieldRef field(ChipParams& p, const std::string& path) {
@@ -444,6 +464,8 @@ FieldRef field(ChipParams& p, const std::string& path) {
        [](ChipParams& q) { return FieldRef{.table = &q.barrier.latency_s}; }},
       {"chip.barrier.interpolation",
        [](ChipParams& q) { return FieldRef{.s = &q.barrier.interpolation}; }},
+      {"chip.min_timestep", [](ChipParams& q) { return FieldRef{.d = &q.min_timestep_s}; }},
+      {"chip.unmodelled", [](ChipParams& q) { return FieldRef{.list = &q.unmodelled}; }},
   };
   return refs.at(path)(p);
 }
@@ -499,6 +521,15 @@ ChipParams validate_chip(const ChipFile& f) {
       }
       continue;
     }
+    if (k.kind == ChipKey::Kind::List) {
+      auto it = f.lists.find(path);
+      if (it == f.lists.end()) continue;  // the default: an empty list
+      for (size_t i = 0; i < it->second.size(); ++i)
+        if (it->second[i].empty())
+          c.fail(path + "[" + std::to_string(i) + "]", "must not be empty");
+      *ref.list = it->second;
+      continue;
+    }
     auto it = f.leaves.find(path);
     std::string text;
     if (it != f.leaves.end()) {
@@ -538,6 +569,7 @@ ChipParams validate_chip(const ChipFile& f) {
         break;
       }
       case ChipKey::Kind::Table:
+      case ChipKey::Kind::List:
         break;
     }
   }
@@ -624,6 +656,8 @@ nlohmann::json ChipParams::to_json() const {
       nlohmann::json t = nlohmann::json::object();
       for (const auto& [x, v] : *ref.table) t[std::to_string(x)] = v;
       (*node)[leaf + "_s_by_tiles"] = t;
+    } else if (ref.list) {
+      (*node)[leaf] = *ref.list;
     }
   }
   j["static_power"] = {{"power_w", static_power.watts}, {"source", static_power.source}};

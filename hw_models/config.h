@@ -18,6 +18,8 @@
 //            state_bits: 48, datapath: fixed}
 //     noc: {within_tile_latency: "2.1ns", hop_latency_ew: "4.1ns", hop_latency_ns: "6.5ns"}
 //     barrier: {latency: {1: "113ns", 32: "465ns"}}
+//     min_timestep: "0s"                    # TrueNorth: "1ms", its fixed tick
+//     unmodelled: ["four axon types ..."]  # restrictions nmsim does not enforce
 //     static_power: {value: "29mW", source: "..."}
 //     energy:
 //       synop: {value: "23.6pJ", source: "Davies et al. 2018, Table 2"}   # implicit per: synops
@@ -64,6 +66,7 @@ struct ChipFile {
   std::string file;                           // label for messages: the path as given
   std::map<std::string, std::string> leaves;  // schema path -> text ("chip.core.neurons" -> "1024")
   std::map<std::string, std::map<int64_t, std::string>> tables;  // e.g. chip.barrier.latency
+  std::map<std::string, std::vector<std::string>> lists;         // e.g. chip.unmodelled
   std::optional<SourcedText> static_power;
   std::map<std::string, SourcedText> energy, latency;  // action -> entry
 };
@@ -114,6 +117,12 @@ struct ChipParams {
   CoreParams core;
   NocParams noc;
   BarrierParams barrier;
+  // Floor on every timestep's latency: a chip with a fixed tick (TrueNorth's
+  // 1 kHz) waits for it even when its cores finish earlier. 0: no floor.
+  double min_timestep_s = 0;
+  // Restrictions of the real chip that nmsim neither enforces nor models, as
+  // the preset states them; run.json repeats them so results are read with them.
+  std::vector<std::string> unmodelled;
   StaticPower static_power;
   EnergyMap energy;   // action -> joules per event of its `per` counters
   EnergyMap latency;  // action -> seconds per event; feeds the core's busy time
@@ -138,11 +147,11 @@ struct ChipParams {
 
 // One chip key: its YAML path, what it holds, its default (nullptr: required).
 struct ChipKey {
-  enum class Kind { Name, Int, Quantity, Bytes, Bits, Choice, Table };
+  enum class Kind { Name, Int, Quantity, Bytes, Bits, Choice, Table, List };
   const char* path;
   Kind kind;
   Dim dim;               // Quantity and Table values
-  const char* fallback;  // default as written in YAML; nullptr: required
+  const char* fallback;  // default as written in YAML; nullptr: required (List: "[]", empty)
   int64_t min, max;      // Int and Bits
   const char* choices;   // Choice: "float32|fixed"
   const char* meaning;

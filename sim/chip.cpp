@@ -64,7 +64,9 @@ void ChipRun::run(int64_t first, int64_t count, int timesteps, const InputSource
         double busiest = 0;
         for (auto& c : cores_) busiest = std::max(busiest, c->now_s());
         busiest = std::max(busiest, noc_->last_delivery_s());
-        const double latency = busiest + barrier_s;
+        // A chip with a fixed tick (chip.min_timestep) waits for it even when
+        // its cores and the barrier are done earlier.
+        const double latency = std::max(busiest + barrier_s, chip_.min_timestep_s);
         on_step(StepObservation{s, t, latency});
         wait(sc_core::sc_time(latency, sc_core::SC_SEC));
       }

@@ -129,6 +129,11 @@ void print_summary(const std::string& dir) {
             << eng(s["paper_convention"]["snn_energy_j_per_sample"].get<double>(), "J") << "\n";
   std::cout << std::setw(28) << "ANN, paper convention" << std::setw(12) << "" << std::setw(20)
             << eng(s["paper_convention"]["ann_energy_j_per_sample"].get<double>(), "J") << "\n";
+  const auto& unmodelled = s["snn"]["unmodelled_restrictions"];
+  if (!unmodelled.empty())
+    std::cout << "note: " << unmodelled.size() << " restriction(s) of "
+              << j["config"]["name"].get<std::string>()
+              << " are not modelled; see summary.snn.unmodelled_restrictions in run.json\n";
 }
 
 int report(const std::string& dir) {

@@ -315,6 +315,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   snn["dram_bytes"] = 0;  // every weight and state word stays in the cores' SRAM
   snn["cores_used"] = mapping.cores_used();
   snn["unpriced_counters"] = chip.unpriced_counters();
+  // What the preset says the real chip would restrict and nmsim does not.
+  snn["unmodelled_restrictions"] = chip.unmodelled;
   ojson annj;
   const ModelMeta meta = read_model_meta(o.model);
   annj["accuracy"] = meta.ann_twin_accuracy ? ojson(*meta.ann_twin_accuracy) : ojson(nullptr);

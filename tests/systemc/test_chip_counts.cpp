@@ -144,6 +144,48 @@ TEST(ChipCounts, DelayedDeliveryArrivesOneStepLater) {
   EXPECT_EQ(th2_spikes[1], 3u);
 }
 
+// chip.min_timestep floors every timestep's latency (a fixed tick such as
+// TrueNorth's 1 ms) and changes no count.
+TEST(ChipCounts, MinTimestepFloorsEveryStep) {
+  const Network net = tiny_network();
+  ChipParams spec = tiny_chip();
+  spec.min_timestep_s = 1e-3;
+  const Mapping m = map_network(net, spec);
+  ChipRun chip(net, m, spec, DynamicsOptions{}, 0);
+  const std::vector<float> x{1.f, 0.f, 1.f, 1.f};
+  std::vector<double> latency;
+  chip.run(
+      0, 1, 3, [&](int64_t, int) { return std::span<const float>(x); },
+      [&](const StepObservation& ob) { latency.push_back(ob.latency_s); });
+  // Unfloored, each step is the busiest core plus a 113-465 ns barrier: far below 1 ms.
+  EXPECT_EQ(latency, (std::vector<double>{1e-3, 1e-3, 1e-3}));
+  uint64_t synops = 0;
+  for (auto& c : chip.cores()) synops += c->model().counters[Ctr::synops];
+  EXPECT_EQ(synops, 3 * 6u);  // the hand-computed 6 per step, as without the floor
+}
+
+// A floor below the step's own latency changes nothing: latency is still the
+// busiest core's finish time plus the barrier.
+TEST(ChipCounts, MinTimestepBelowTheStepLeavesIt) {
+  const Network net = tiny_network();
+  ChipParams spec = tiny_chip();
+  spec.min_timestep_s = 1e-9;
+  const Mapping m = map_network(net, spec);
+  ChipRun chip(net, m, spec, DynamicsOptions{}, 0);
+  const std::vector<float> x{1.f, 0.f, 1.f, 1.f};
+  double latency = 0, busiest = 0;
+  chip.run(
+      0, 1, 1, [&](int64_t, int) { return std::span<const float>(x); },
+      [&](const StepObservation& ob) {
+        latency = ob.latency_s;
+        for (auto& c : chip.cores()) busiest = std::max(busiest, c->now_s());
+      });
+  const double barrier = spec.barrier.latency_for(chip.tiles_used());
+  EXPECT_GT(busiest, 0.0);
+  EXPECT_DOUBLE_EQ(latency, busiest + barrier);
+  EXPECT_GT(latency, spec.min_timestep_s);
+}
+
 TEST(ChipCounts, DvsGestureConservesSpikesAndPackets) {
   NMSIM_NEEDS_FIXTURE("sanafe-dvs");
   const std::string dvs = nmsim::testing::fixture_dir("sanafe-dvs");

@@ -303,6 +303,47 @@ TEST(Config, ToJsonIsResolvedAndInSI) {
   EXPECT_EQ(j["cores"], 128);
 }
 
+// chip.unmodelled: a list of sentences, empty by default, read, checked,
+// overridden and dumped like every other key.
+TEST(Config, UnmodelledRestrictionsAreAListOfSentences) {
+  EXPECT_TRUE(load_chip(preset_path("loihi")).unmodelled.empty());
+  const ChipParams p = load_chip(
+      loihi_with("  static_power:\n",
+                 "  unmodelled:\n    - \"four axon types per core\"\n    - >-\n      one target\n"
+                 "      per neuron\n  static_power:\n"));
+  EXPECT_EQ(p.unmodelled,
+            (std::vector<std::string>{"four axon types per core", "one target per neuron"}));
+  EXPECT_EQ(p.to_json()["unmodelled"],
+            nlohmann::json::array({"four axon types per core", "one target per neuron"}));
+  const ChipParams set =
+      load_chip(preset_path("loihi"), {"chip.unmodelled=[no learning, no axon delays]"});
+  EXPECT_EQ(set.unmodelled, (std::vector<std::string>{"no learning", "no axon delays"}));
+
+  const std::string scalar =
+      error_of([] { load_chip(preset_path("loihi"), {"chip.unmodelled=no learning"}); });
+  EXPECT_NE(scalar.find("chip.unmodelled: expected a list of sentences"), std::string::npos)
+      << scalar;
+  const std::string nested =
+      error_of([] { load_chip(preset_path("loihi"), {"chip.unmodelled=[{a: 1}]"}); });
+  EXPECT_NE(nested.find("chip.unmodelled: every entry must be one sentence, not a mapping"),
+            std::string::npos)
+      << nested;
+  const std::string empty =
+      error_of([] { load_chip(preset_path("loihi"), {"chip.unmodelled=[ok, \"\"]"}); });
+  EXPECT_NE(empty.find("chip.unmodelled[1]: must not be empty"), std::string::npos) << empty;
+}
+
+// chip.min_timestep: a time, 0 s unless the chip has a fixed tick.
+TEST(Config, MinTimestepIsATimeDefaultingToZero) {
+  const ChipParams p = load_chip(preset_path("loihi"));
+  EXPECT_EQ(p.min_timestep_s, 0.0);
+  EXPECT_EQ(p.to_json()["min_timestep_s"], 0.0);
+  EXPECT_DOUBLE_EQ(load_chip(preset_path("loihi"), {"chip.min_timestep=1ms"}).min_timestep_s, 1e-3);
+  const std::string bad =
+      error_of([] { load_chip(preset_path("loihi"), {"chip.min_timestep=1pJ"}); });
+  EXPECT_NE(bad.find("chip.min_timestep: '1pJ' is not a time"), std::string::npos) << bad;
+}
+
 TEST(Config, AnnAcceleratorPresetLoads) {
   const AnnAcceleratorParams p = load_ann_accelerator(preset_path("ann_accelerator"));
   EXPECT_EQ(p.datatype, "fp32");
