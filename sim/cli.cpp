@@ -160,7 +160,7 @@ int nmsim_main(int argc, char** argv) {
 
   RunOptions ro;
   ro.hw = "loihi";
-  ro.ann_hw = "ann_accelerator";
+  ro.ann_hw = "ann_int8_14nm";  // like-for-like: Loihi's node (14 nm) and an 8-bit datatype
   std::string record;
   auto* run =
       app.add_subcommand("run", "Simulate a trained NIR model on a chip and write a run directory");
