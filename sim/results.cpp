@@ -391,6 +391,13 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
     l["inputs"] = inputs_names;
     l["shape"] = shape_json(pop.shape);
     l["neurons"] = pop.size;
+    uint64_t syn = 0, syn_in = 0;
+    for (uint32_t k : net.incoming(p)) {
+      syn += net.projs[k].num_synapses();
+      if (net.pop(net.projs[k].src).model == NeuronModel::Input) syn_in += net.projs[k].num_synapses();
+    }
+    l["synapses"] = syn;  // incoming; those from the Input population apart
+    l["input_synapses"] = syn_in;
     l["cores"] = mapping.pop_cores[idx(p)].size();
     l["firing_rate"] = static_cast<double>(l_spikes) / (static_cast<double>(pop.size) * T * N);
     put_counts(l, lc);
