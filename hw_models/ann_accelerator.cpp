@@ -264,13 +264,22 @@ class Evaluator {
     return std::min(s.H, (p - 1) * s.Uh + (s.H - (s.P - 1) * s.Uh));
   }
 
+  // Row stationary: PE sets of R x e PEs that fit the array at once. A set
+  // wider than the array is cut into segments stacked vertically (R x segs
+  // rows); narrower sets also sit side by side (Chen et al. JSSC 2017, Fig. 5:
+  // CONV1's two 11 x 7 sets).
+  int64_t rs_slots(const AnnShape& s, int64_t e) const {
+    const int64_t segs = ceil_div(e, int64_t{p_.pe_cols});
+    if (s.R * segs > p_.pe_rows) return 0;
+    return (p_.pe_rows / (s.R * segs)) * (segs > 1 ? 1 : p_.pe_cols / e);
+  }
+
   // Is the pass legal on the array and its RFs?
   bool pass_fits(Flow f, const AnnShape& s, const Pass& x, int64_t* pes) const {
     const int64_t R = p_.pe_rows, Cc = p_.pe_cols;
     switch (f) {
       case Flow::RS: {
-        const int64_t segs = ceil_div(x.p2, Cc);
-        if (s.R * segs * x.r * x.t > R) return false;
+        if (x.r * x.t > rs_slots(s, x.p2)) return false;
         if (x.p > p_.rf_psums || x.p * x.q * s.S > p_.rf_weights || x.q * s.S > p_.rf_inputs)
           return false;
         *pes = s.R * x.p2 * x.r * x.t;
@@ -500,8 +509,8 @@ std::vector<Pass> pass_candidates(const Evaluator& ev, Flow f, const AnnShape& s
       for (int64_t e : candidates(s.P, 1))
         for (int64_t pp : candidates(std::min<int64_t>(s.M, p.rf_psums), 1))
           for (int64_t q = 1; q <= std::min<int64_t>(s.C, p.rf_inputs); ++q)
-            for (int64_t r = 1; r <= p.pe_rows; ++r)
-              for (int64_t t = 1; t <= p.pe_rows; ++t) {
+            for (int64_t r = 1; r <= ev.rs_slots(s, e); ++r)
+              for (int64_t t = 1; r * t <= ev.rs_slots(s, e); ++t) {
                 if (r > 1 && q * r > s.C) break;
                 if (t > 1 && pp * t > s.M) break;
                 Pass x{1, std::min(s.M, pp * t), std::min(s.C, q * r), e, pp, q, r, t};
@@ -543,11 +552,15 @@ Best search(const Evaluator& ev, const LayerCtx& L, Flow f, const AnnAccelerator
   const int id[4] = {kN, kM, kC, kP};
   std::vector<std::pair<double, size_t>> ranked;
   for (size_t i = 0; i < passes.size(); ++i) {
-    const Cost c = ev.eval(whole, f, passes[i], Tile{L.N, s.M, s.C, s.P}, id);
+    const Pass& x = passes[i];
+    if (!L.shared_buffer &&
+        double(x.m2 * x.c2 * s.R * s.S * p.element_bytes) > double(L.weight_space))
+      continue;  // a pass's weights must fit the weight part
+    const Cost c = ev.eval(whole, f, x, Tile{L.N, s.M, s.C, s.P}, id);
     ranked.emplace_back(ev.score(c), i);
   }
   std::sort(ranked.begin(), ranked.end());
-  const size_t keep = std::min<size_t>(ranked.size(), 24);
+  const size_t keep = std::min<size_t>(ranked.size(), 64);
   // Stage 2: GLB tiles and loop orders for the best passes.
   int order[4] = {kN, kM, kC, kP};
   std::vector<std::array<int, 4>> orders;
