@@ -163,12 +163,14 @@ constexpr unsigned kRelO = bit(kN) | bit(kM) | bit(kP);
 
 enum class Flow { RS, WS, OS };
 const char* flow_name(Flow f) {
-  return f == Flow::RS ? "row_stationary" : f == Flow::WS ? "weight_stationary" : "output_stationary";
+  return f == Flow::RS   ? "row_stationary"
+         : f == Flow::WS ? "weight_stationary"
+                         : "output_stationary";
 }
 
 // Tile sizes of one dimension split twice: D into d1-tiles, each into d2-tiles.
 struct DimSplit {
-  int64_t t1 = 1, t2 = 1;                        // nominal trips at each level
+  int64_t t1 = 1, t2 = 1;                       // nominal trips at each level
   std::vector<std::pair<int64_t, int64_t>> l1;  // level-1 tile size -> count
   std::vector<std::pair<int64_t, int64_t>> l2;  // level-2 tile size -> count (over the layer)
   int64_t n2_tiles() const {
@@ -228,7 +230,7 @@ struct Tile {
 struct LayerCtx {
   AnnShape s;
   int64_t N = 1;
-  double zero = 0;        // input zero fraction (0 when not measured)
+  double zero = 0;  // input zero fraction (0 when not measured)
   bool gating = false;
   bool in_resident = false, out_resident = false, out_consumed = true, net_input = false;
   bool weights_resident = false;
@@ -343,8 +345,8 @@ class Evaluator {
 
     const double G = double(s.G);
     const double RS = double(s.R * s.S);
-    const double Wt = double(s.M * s.C) * RS;                 // weights per group
-    const double Out = double(L.N * s.M * s.P * s.Q);         // outputs per group
+    const double Wt = double(s.M * s.C) * RS;          // weights per group
+    const double Out = double(L.N * s.M * s.P * s.Q);  // outputs per group
     const double macs = double(L.N) * double(s.M * s.C * s.P * s.Q) * RS;
     const double rowsum1 = sp[kP].sum1([&](int64_t p) { return double(rows(s, p)); });
     const double rowsum2 = sp[kP].sum2([&](int64_t p) { return double(rows(s, p)); });
@@ -414,8 +416,7 @@ class Evaluator {
         const double qc = sp[kC].sum2([&](int64_t cc) { return double(ceil_div(cc, x.r)); });
         cycles = double(s.S) * Q * double(L.N) * pm * qc * tP2;
         noc_w = tN2 * double(s.M * s.C) * RS * double(s.P);
-        noc_in = double(s.R) * W * double(x.r * x.t) * double(L.N) * tM2 * qc *
-                 double(s.P);
+        noc_in = double(s.R) * W * double(x.r * x.t) * double(L.N) * tM2 * qc * double(s.P);
         noc_ps = Out * tC2 * double(std::max<int64_t>(0, s.R * x.r - 1));
         break;
       }
@@ -432,8 +433,8 @@ class Evaluator {
         const double qcols = double(std::min<int64_t>(s.Q, p_.pe_cols));
         cycles = double(L.N * s.M * s.C) * RS * double(qf) * tP2;
         noc_w = double(L.N * s.M * s.C) * RS * double(s.P) * qcols;
-        noc_in = double(L.N * s.C * s.P) * tM2 * qcols * double(s.R) *
-                 double((qf - 1) * s.Uw + s.S);
+        noc_in =
+            double(L.N * s.C * s.P) * tM2 * qcols * double(s.R) * double((qf - 1) * s.Uw + s.S);
         noc_ps = 0;
         break;
       }
@@ -632,8 +633,8 @@ nlohmann::json AnnLayerResult::to_json() const {
           {"dram_bytes", dram_bytes()},
           {"input_from_dram", input_from_dram},
           {"output_to_dram", output_to_dram},
-          {"input_zero_fraction", input_zero_fraction < 0 ? nlohmann::json(nullptr)
-                                                          : nlohmann::json(input_zero_fraction)},
+          {"input_zero_fraction",
+           input_zero_fraction < 0 ? nlohmann::json(nullptr) : nlohmann::json(input_zero_fraction)},
           {"mapping", mapping.dataflow.empty() ? nlohmann::json(nullptr) : mapping.to_json()},
           {"counts", counts},
           {"energy_breakdown_j", energy_j},
@@ -788,8 +789,7 @@ AnnResult AnnAccelerator::run(const std::vector<AnnLayer>& in) const {
     if (keep[i]) on_chip.insert(l.output_tensor);
 
     x.cycles = static_cast<uint64_t>(std::llround(cost.cycles)) + pool_cycles;
-    x.utilisation =
-        x.cycles ? double(x.macs + x.pool_ops) / (double(x.cycles) * double(pes)) : 0.0;
+    x.utilisation = x.cycles ? double(x.macs + x.pool_ops) / (double(x.cycles) * double(pes)) : 0.0;
     x.mapping = mapping;
     x.sram_read_bytes = static_cast<uint64_t>(std::llround(cost.glb_read_b));
     x.sram_write_bytes = static_cast<uint64_t>(std::llround(cost.glb_write_b));

@@ -133,10 +133,10 @@ uint64_t rlc_bits(const float* v, size_t n, int value_bits);
 
 struct AnnMapping {
   std::string dataflow;
-  int64_t n1 = 1, m1 = 1, c1 = 1, p1 = 1;  // GLB tile
-  int64_t n2 = 1, m2 = 1, c2 = 1, p2 = 1;  // pass
+  int64_t n1 = 1, m1 = 1, c1 = 1, p1 = 1;          // GLB tile
+  int64_t n2 = 1, m2 = 1, c2 = 1, p2 = 1;          // pass
   int64_t rs_p = 0, rs_q = 0, rs_r = 0, rs_t = 0;  // row_stationary: m2 = p*t, c2 = q*r
-  std::string order;                                 // outermost first, e.g. "MCPN"
+  std::string order;                               // outermost first, e.g. "MCPN"
   int64_t active_pes = 0;
   nlohmann::json to_json() const;
 };
@@ -166,7 +166,7 @@ struct AnnLayerResult {
 struct AnnResult {
   int64_t batch = 1;
   std::vector<AnnLayerResult> layers;  // per batch
-  AnnLayerResult total;                // per batch; utilisation = (macs + pool_ops) / (cycles * PEs)
+  AnnLayerResult total;  // per batch; utilisation = (macs + pool_ops) / (cycles * PEs)
   bool weights_resident = false;
   double energy_per_sample_j() const { return total.energy_total_j() / double(batch); }
   double latency_per_sample_s() const { return total.latency_s / double(batch); }

@@ -18,7 +18,8 @@ std::vector<float> apply_op(const LinearOp& op, const std::vector<float>& x) {
       return x;
     case K::Scale:
       y = x;
-      for (size_t i = 0; i < y.size(); ++i) y[i] *= op.weight.size() == 1 ? op.weight[0] : op.weight[i];
+      for (size_t i = 0; i < y.size(); ++i)
+        y[i] *= op.weight.size() == 1 ? op.weight[0] : op.weight[i];
       break;
     case K::Affine: {
       const size_t in_f = static_cast<size_t>(op.in_f), out_f = static_cast<size_t>(op.out_f);
@@ -47,9 +48,9 @@ std::vector<float> apply_op(const LinearOp& op, const std::vector<float>& x) {
           const float* in = x.data() + (ci0 + k) * op.H * op.W;
           for (int64_t ky = 0; ky < op.kh; ++ky)
             for (int64_t kx = 0; kx < op.kw; ++kx) {
-              const float w =
-                  conv ? op.weight[static_cast<size_t>(((co * op.cin_g + k) * op.kh + ky) * op.kw + kx)]
-                       : op.pool_scale;
+              const float w = conv ? op.weight[static_cast<size_t>(
+                                         ((co * op.cin_g + k) * op.kh + ky) * op.kw + kx)]
+                                   : op.pool_scale;
               // Output columns whose input column is inside the image.
               const int64_t off = kx * op.dw - op.pw;
               int64_t lo = 0, hi = op.Wo;  // [lo, hi)

@@ -714,8 +714,8 @@ std::string preset_path(std::string_view name) {
 // ------------------------------------------------------------------- ANN accelerator
 
 const std::vector<std::string>& ann_energy_actions() {
-  static const std::vector<std::string> a{"mac",       "add",        "rf_read",
-                                          "rf_write",  "noc",        "sram_read",
+  static const std::vector<std::string> a{"mac",        "add",       "rf_read",
+                                          "rf_write",   "noc",       "sram_read",
                                           "sram_write", "dram_read", "dram_write"};
   return a;
 }
@@ -801,9 +801,9 @@ AnnAcceleratorParams validate_ann_accelerator(const AnnAcceleratorFile& f) {
     if (b % 8) c.fail("accelerator.psum_bits", "must be a whole number of bytes");
     p.psum_bytes = b / 8;
   }
-  p.dataflow = choice(c, f.dataflow, "accelerator.dataflow",
-                      {"row_stationary", "weight_stationary", "output_stationary", "search"},
-                      "search");
+  p.dataflow =
+      choice(c, f.dataflow, "accelerator.dataflow",
+             {"row_stationary", "weight_stationary", "output_stationary", "search"}, "search");
   p.objective = choice(c, f.objective, "accelerator.objective", {"energy", "edp"}, "energy");
   p.batch = f.batch ? c.integer(*f.batch, "accelerator.batch", 1, 1 << 16) : 1;
   p.pe_rows =
@@ -869,7 +869,8 @@ nlohmann::json AnnAcceleratorParams::to_json() const {
       {"batch", batch},
       {"pe_array", {{"rows", pe_rows}, {"cols", pe_cols}}},
       {"clock_hz", clock_hz},
-      {"register_file_words", {{"weights", rf_weights}, {"inputs", rf_inputs}, {"psums", rf_psums}}},
+      {"register_file_words",
+       {{"weights", rf_weights}, {"inputs", rf_inputs}, {"psums", rf_psums}}},
       {"buffer",
        {{"size_bytes", buffer_bytes},
         {"weight_bytes", buffer_weight_bytes},

@@ -220,7 +220,8 @@ struct AnnAcceleratorParams {
   std::string datatype;
   int64_t element_bytes = 0;
   int64_t psum_bytes = 0;
-  std::string dataflow = "search";  // row_stationary | weight_stationary | output_stationary | search
+  std::string dataflow =
+      "search";  // row_stationary | weight_stationary | output_stationary | search
   std::string objective = "energy";  // energy | edp
   int64_t batch = 1;
   int pe_rows = 0, pe_cols = 0;

@@ -85,26 +85,26 @@ void run_ann_only(const RunOptions& o) {
   fs::rename(partial, out);
 
   if (o.quiet) return;
-  std::printf("%s on %s (%s, %s, batch %lld), ANN only\n", net.source.c_str(),
-              params.name.c_str(), params.process_node.c_str(), params.datatype.c_str(),
+  std::printf("%s on %s (%s, %s, batch %lld), ANN only\n", net.source.c_str(), params.name.c_str(),
+              params.process_node.c_str(), params.datatype.c_str(),
               static_cast<long long>(r.batch));
   std::printf("%-12s %10s %10s %8s %10s %12s %9s  %s\n", "layer", "MMACs", "latency", "util",
               "energy", "DRAM acc.", "zeros in", "mapping (dataflow, order, GLB tile NMCP)");
   auto row = [&](const AnnLayerResult& x) {
     char zero[16] = "-";
-    if (x.input_zero_fraction >= 0) std::snprintf(zero, sizeof zero, "%.1f%%", 100 * x.input_zero_fraction);
+    if (x.input_zero_fraction >= 0)
+      std::snprintf(zero, sizeof zero, "%.1f%%", 100 * x.input_zero_fraction);
     std::string m = "-";
     if (!x.mapping.dataflow.empty())
       m = x.mapping.dataflow + " " + x.mapping.order + " " + std::to_string(x.mapping.n1) + "/" +
           std::to_string(x.mapping.m1) + "/" + std::to_string(x.mapping.c1) + "/" +
           std::to_string(x.mapping.p1);
-    std::printf("%-12s %10.1f %8.2fms %7.0f%% %8.3fmJ %12llu %9s  %s\n", x.name.c_str(),
-                double(x.macs) / 1e6, x.latency_s * 1e3, 100 * x.utilisation,
-                x.energy_total_j() * 1e3,
-                static_cast<unsigned long long>(x.counts.count("dram_read")
-                                                    ? x.counts.at("dram_read") + x.counts.at("dram_write")
-                                                    : 0),
-                zero, m.c_str());
+    std::printf(
+        "%-12s %10.1f %8.2fms %7.0f%% %8.3fmJ %12llu %9s  %s\n", x.name.c_str(),
+        double(x.macs) / 1e6, x.latency_s * 1e3, 100 * x.utilisation, x.energy_total_j() * 1e3,
+        static_cast<unsigned long long>(
+            x.counts.count("dram_read") ? x.counts.at("dram_read") + x.counts.at("dram_write") : 0),
+        zero, m.c_str());
   };
   for (const auto& x : r.layers) row(x);
   row(r.total);

@@ -12,8 +12,8 @@
 
 #include "hw_models/config.h"
 #include "mapper/mapping.h"
-#include "sim/chip.h"
 #include "sim/ann_run.h"
+#include "sim/chip.h"
 #include "sim/run.h"
 #include "workloads/errors.h"
 #include "workloads/nir_reader.h"
@@ -130,8 +130,7 @@ void print_summary(const std::string& dir) {
     std::cout << std::setw(28) << ("ANN on " + j["ann_config"]["name"].get<std::string>())
               << std::setw(12) << acc(s["ann"]["accuracy"]) << std::setw(20)
               << eng(s["ann"]["energy_j_per_sample"].get<double>(), "J") << std::setw(20)
-              << eng(s["ann"]["latency_s_per_sample"].get<double>(), "s") << node(s["ann"])
-              << "\n";
+              << eng(s["ann"]["latency_s_per_sample"].get<double>(), "s") << node(s["ann"]) << "\n";
   std::cout << std::setw(28) << "SNN, paper convention" << std::setw(12) << "" << std::setw(20)
             << eng(s["paper_convention"]["snn_energy_j_per_sample"].get<double>(), "J") << "\n";
   std::cout << std::setw(28) << "ANN, paper convention" << std::setw(12) << "" << std::setw(20)

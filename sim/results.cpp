@@ -356,7 +356,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   for (const auto& [k, v] : breakdown) bj[k] = v;
   j["energy_breakdown_j"] = bj;
   ojson abj;
-  for (const auto& [k, v] : ann_result.total.energy_j) abj[k] = v / ann_batch * static_cast<double>(N);
+  for (const auto& [k, v] : ann_result.total.energy_j)
+    abj[k] = v / ann_batch * static_cast<double>(N);
   j["ann_energy_breakdown_j"] = abj;
 
   // Layers: a population with the projections that feed it (their synops run
@@ -394,7 +395,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
     uint64_t syn = 0, syn_in = 0;
     for (uint32_t k : net.incoming(p)) {
       syn += net.projs[k].num_synapses();
-      if (net.pop(net.projs[k].src).model == NeuronModel::Input) syn_in += net.projs[k].num_synapses();
+      if (net.pop(net.projs[k].src).model == NeuronModel::Input)
+        syn_in += net.projs[k].num_synapses();
     }
     l["synapses"] = syn;  // incoming; those from the Input population apart
     l["input_synapses"] = syn_in;

@@ -448,12 +448,24 @@ LinearOp export_op(const std::string& name, const LinOp& op) {
   LinearOp o;
   o.name = name;
   switch (op.kind) {
-    case LinOp::Affine: o.kind = LinearOp::Kind::Affine; break;
-    case LinOp::Scale: o.kind = LinearOp::Kind::Scale; break;
-    case LinOp::Conv: o.kind = LinearOp::Kind::Conv; break;
-    case LinOp::Pool: o.kind = LinearOp::Kind::Pool; break;
-    case LinOp::Reshape: o.kind = LinearOp::Kind::Reshape; break;
-    case LinOp::Delay: o.kind = LinearOp::Kind::Delay; break;
+    case LinOp::Affine:
+      o.kind = LinearOp::Kind::Affine;
+      break;
+    case LinOp::Scale:
+      o.kind = LinearOp::Kind::Scale;
+      break;
+    case LinOp::Conv:
+      o.kind = LinearOp::Kind::Conv;
+      break;
+    case LinOp::Pool:
+      o.kind = LinearOp::Kind::Pool;
+      break;
+    case LinOp::Reshape:
+      o.kind = LinearOp::Kind::Reshape;
+      break;
+    case LinOp::Delay:
+      o.kind = LinearOp::Kind::Delay;
+      break;
   }
   o.in = op.in;
   o.out = op.out;
