@@ -230,6 +230,8 @@ const std::vector<ChipKey>& chip_schema() {
   using K = ChipKey::Kind;
   static const std::vector<ChipKey> keys{
       {"chip.name", K::Name, Dim::Time, nullptr, 0, 0, nullptr, "name of the chip in reports"},
+      {"chip.process_node", K::Name, Dim::Time, "unknown", 0, 0, nullptr,
+       "process node (e.g. 14nm), reported beside the ANN accelerator's"},
       {"chip.mesh.width", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr, "tiles along x"},
       {"chip.mesh.height", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr, "tiles along y"},
       {"chip.cores_per_tile", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr,
@@ -438,6 +440,7 @@ struct FieldRef {
 FieldRef field(ChipParams& p, const std::string& path) {
   static const std::map<std::string, FieldRef (*)(ChipParams&)> refs{
       {"chip.name", [](ChipParams& q) { return FieldRef{.s = &q.name}; }},
+      {"chip.process_node", [](ChipParams& q) { return FieldRef{.s = &q.process_node}; }},
       {"chip.mesh.width", [](ChipParams& q) { return FieldRef{.i = &q.mesh.width}; }},
       {"chip.mesh.height", [](ChipParams& q) { return FieldRef{.i = &q.mesh.height}; }},
       {"chip.cores_per_tile", [](ChipParams& q) { return FieldRef{.i = &q.cores_per_tile}; }},
@@ -762,7 +765,8 @@ std::string preset_path(std::string_view name) {
 // ------------------------------------------------------------------- ANN accelerator
 
 const std::vector<std::string>& ann_energy_actions() {
-  static const std::vector<std::string> a{"mac",        "add",       "sram_read",
+  static const std::vector<std::string> a{"mac",        "add",       "rf_read",
+                                          "rf_write",   "noc",       "sram_read",
                                           "sram_write", "dram_read", "dram_write"};
   return a;
 }
@@ -771,24 +775,61 @@ AnnAcceleratorFile read_ann_accelerator_file(const YAML::Node& root, const std::
   AnnAcceleratorFile f;
   f.file = file;
   const MapReader top = root_reader(root, file, "accelerator");
-  const MapReader acc = top.child("accelerator", {"name", "datatype", "pe_array", "clock", "buffer",
-                                                  "dram", "static_power", "energy"});
+  const MapReader acc = top.child(
+      "accelerator", {"name", "process_node", "datatype", "psum_bits", "dataflow", "objective",
+                      "batch", "pe_array", "clock", "register_file", "buffer", "dram",
+                      "zero_gating", "compression", "static_power", "energy"});
   f.name = acc.text("name");
+  f.process_node = acc.text("process_node");
   f.datatype = acc.text("datatype");
+  f.psum_bits = acc.text("psum_bits");
+  f.dataflow = acc.text("dataflow");
+  f.objective = acc.text("objective");
+  f.batch = acc.text("batch");
   f.clock = acc.text("clock");
+  f.zero_gating = acc.text("zero_gating");
+  f.compression = acc.text("compression");
   const MapReader pe = acc.child("pe_array", {"rows", "cols"});
   f.pe_array.rows = pe.text("rows");
   f.pe_array.cols = pe.text("cols");
-  const MapReader buf = acc.child("buffer", {"size", "access_width"});
+  const MapReader rf = acc.child("register_file", {"weights", "inputs", "psums"});
+  f.register_file.weights = rf.text("weights");
+  f.register_file.inputs = rf.text("inputs");
+  f.register_file.psums = rf.text("psums");
+  const MapReader buf = acc.child("buffer", {"size", "weights", "access_width"});
   f.buffer.size = buf.text("size");
+  f.buffer.weights = buf.text("weights");
   f.buffer.access_width = buf.text("access_width");
-  const MapReader dram = acc.child("dram", {"bandwidth", "access_width"});
+  const MapReader dram = acc.child("dram", {"bandwidth", "access_width", "overlap"});
   f.dram.bandwidth = dram.text("bandwidth");
   f.dram.access_width = dram.text("access_width");
+  f.dram.overlap = dram.text("overlap");
   f.static_power = acc.sourced("static_power");
   f.energy = read_energy(acc, ann_energy_actions());
   return f;
 }
+
+namespace {
+
+bool yes_no(const Checker& c, const Text& t, const std::string& path, bool dflt) {
+  if (!t) return dflt;
+  if (*t == "true" || *t == "yes" || *t == "on") return true;
+  if (*t == "false" || *t == "no" || *t == "off") return false;
+  c.fail(path, "'" + *t + "' is not true or false");
+}
+
+std::string choice(const Checker& c, const Text& t, const std::string& path,
+                   const std::vector<std::string>& allowed, const std::string& dflt) {
+  if (!t) return dflt;
+  if (std::find(allowed.begin(), allowed.end(), *t) == allowed.end()) {
+    std::string known;
+    for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
+    c.fail(path, "'" + *t + "' is not one of " + known);
+  }
+  return *t;
+}
+
+}  // namespace
 
 AnnAcceleratorParams validate_ann_accelerator(const AnnAcceleratorFile& f) {
   static const std::vector<std::pair<std::string, int64_t>> datatypes{
@@ -797,6 +838,7 @@ AnnAcceleratorParams validate_ann_accelerator(const AnnAcceleratorFile& f) {
   AnnAcceleratorParams p;
   p.file = f.file;
   p.name = c.require(f.name, "accelerator.name");
+  p.process_node = f.process_node.value_or("");
   p.datatype = c.require(f.datatype, "accelerator.datatype");
   auto dt = std::find_if(datatypes.begin(), datatypes.end(),
                          [&](const auto& d) { return d.first == p.datatype; });
@@ -804,13 +846,34 @@ AnnAcceleratorParams validate_ann_accelerator(const AnnAcceleratorFile& f) {
     c.fail("accelerator.datatype",
            "'" + p.datatype + "' is not a known datatype (known: fp32, fp16, int16, int8)");
   p.element_bytes = dt->second;
+  p.psum_bytes = p.element_bytes;
+  if (f.psum_bits) {
+    const int64_t b = c.bits(f.psum_bits, "accelerator.psum_bits", 8, 64);
+    if (b % 8) c.fail("accelerator.psum_bits", "must be a whole number of bytes");
+    p.psum_bytes = b / 8;
+  }
+  p.dataflow =
+      choice(c, f.dataflow, "accelerator.dataflow",
+             {"row_stationary", "weight_stationary", "output_stationary", "search"}, "search");
+  p.objective = choice(c, f.objective, "accelerator.objective", {"energy", "edp"}, "energy");
+  p.batch = f.batch ? c.integer(*f.batch, "accelerator.batch", 1, 1 << 16) : 1;
   p.pe_rows =
       static_cast<int>(c.required_int(f.pe_array.rows, "accelerator.pe_array.rows", 1, 1 << 16));
   p.pe_cols =
       static_cast<int>(c.required_int(f.pe_array.cols, "accelerator.pe_array.cols", 1, 1 << 16));
   p.clock_hz = c.required_quantity(f.clock, Dim::Frequency, "accelerator.clock");
   if (p.clock_hz <= 0) c.fail("accelerator.clock", "'" + *f.clock + "' must be > 0");
+  p.rf_weights =
+      c.required_int(f.register_file.weights, "accelerator.register_file.weights", 1, 1 << 24);
+  p.rf_inputs =
+      c.required_int(f.register_file.inputs, "accelerator.register_file.inputs", 1, 1 << 24);
+  p.rf_psums = c.required_int(f.register_file.psums, "accelerator.register_file.psums", 1, 1 << 24);
   p.buffer_bytes = c.bytes(f.buffer.size, "accelerator.buffer.size");
+  if (f.buffer.weights) {
+    p.buffer_weight_bytes = c.bytes(f.buffer.weights, "accelerator.buffer.weights");
+    if (p.buffer_weight_bytes >= p.buffer_bytes)
+      c.fail("accelerator.buffer.weights", "must be smaller than accelerator.buffer.size");
+  }
   const int64_t buf_bits =
       c.bits(f.buffer.access_width, "accelerator.buffer.access_width", 8, 8192);
   const int64_t dram_bits = c.bits(f.dram.access_width, "accelerator.dram.access_width", 8, 8192);
@@ -821,6 +884,9 @@ AnnAcceleratorParams validate_ann_accelerator(const AnnAcceleratorFile& f) {
   p.dram_bandwidth_bytes_per_s =
       c.required_quantity(f.dram.bandwidth, Dim::Bandwidth, "accelerator.dram.bandwidth");
   if (p.dram_bandwidth_bytes_per_s <= 0) c.fail("accelerator.dram.bandwidth", "must be > 0");
+  p.dram_overlap = yes_no(c, f.dram.overlap, "accelerator.dram.overlap", true);
+  p.zero_gating = yes_no(c, f.zero_gating, "accelerator.zero_gating", false);
+  p.rlc = choice(c, f.compression, "accelerator.compression", {"none", "rlc"}, "none") == "rlc";
   p.static_power.watts =
       c.sourced(f.static_power, Dim::Power, "accelerator.static_power", p.static_power.source);
   p.energy = c.energy(f.energy, "accelerator.energy", ann_energy_actions(), {});
@@ -845,14 +911,27 @@ nlohmann::json AnnAcceleratorParams::to_json() const {
   return {
       {"file", file},
       {"name", name},
+      {"process_node", process_node},
       {"datatype", datatype},
       {"element_bytes", element_bytes},
+      {"psum_bytes", psum_bytes},
+      {"dataflow", dataflow},
+      {"objective", objective},
+      {"batch", batch},
       {"pe_array", {{"rows", pe_rows}, {"cols", pe_cols}}},
       {"clock_hz", clock_hz},
-      {"buffer", {{"size_bytes", buffer_bytes}, {"access_bytes", buffer_access_bytes}}},
+      {"register_file_words",
+       {{"weights", rf_weights}, {"inputs", rf_inputs}, {"psums", rf_psums}}},
+      {"buffer",
+       {{"size_bytes", buffer_bytes},
+        {"weight_bytes", buffer_weight_bytes},
+        {"access_bytes", buffer_access_bytes}}},
       {"dram",
        {{"bandwidth_bytes_per_s", dram_bandwidth_bytes_per_s},
-        {"access_bytes", dram_access_bytes}}},
+        {"access_bytes", dram_access_bytes},
+        {"overlap", dram_overlap}}},
+      {"zero_gating", zero_gating},
+      {"compression", rlc ? "rlc" : "none"},
       {"static_power", {{"power_w", static_power.watts}, {"source", static_power.source}}},
       {"energy", energy_json(energy)},
   };

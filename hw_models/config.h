@@ -112,6 +112,7 @@ struct MeshParams {
 struct ChipParams {
   std::string file;
   std::string name;
+  std::string process_node;  // "14nm"; "unknown" when not given
   MeshParams mesh;
   int64_t cores_per_tile = 0;
   CoreParams core;
@@ -178,29 +179,43 @@ ChipParams load_chip(const std::string& path, const std::vector<std::string>& ov
 std::string preset_path(std::string_view name);
 
 // ---------------------------------------------------------------- ANN accelerator
-// A conventional accelerator for the ANN baseline (hw_models/ann_accelerator.h):
+// A conventional accelerator for the ANN baseline (hw_models/ann_accelerator.h
+// states the model): a PE array with per-PE register files, a global buffer,
+// the array's on-chip network and DRAM.
 //   accelerator:
-//     name: ann_45nm
-//     datatype: fp32                      # fp32 | fp16 | int16 | int8: element size
-//     pe_array: {rows: 16, cols: 16}      # MACs per cycle = rows x cols
-//     clock: "500MHz"
-//     buffer: {size: "1MiB", access_width: "64bit"}
-//     dram: {bandwidth: "12.8GB/s", access_width: "64bit"}
+//     name: eyeriss
+//     process_node: 65nm                  # reported beside the SNN chip's node
+//     datatype: int16                     # fp32 | fp16 | int16 | int8: element size
+//     psum_bits: 16                       # partial-sum width (default: the datatype's)
+//     dataflow: row_stationary            # | weight_stationary | output_stationary | search
+//     objective: energy                   # | edp: what the per-layer tiling search minimises
+//     batch: 4                            # images per run of a layer (weights reused)
+//     pe_array: {rows: 12, cols: 14}
+//     clock: "200MHz"
+//     register_file: {weights: 224, inputs: 12, psums: 24}   # words per PE
+//     buffer: {size: "108KiB", weights: "8KiB", access_width: "16bit"}
+//     dram: {bandwidth: "480MB/s", access_width: "16bit", overlap: false}
+//     zero_gating: true                   # a zero input skips its MAC, weight and psum accesses
+//     compression: rlc                    # | none: run-length coded activations in DRAM
 //     static_power: {value: "0W", source: "..."}
-//     energy: {mac: {...}, sram_read: {...}, sram_write: {...}, dram_read: {...}, dram_write:
-//     {...}}
-// sram_* and dram_* energies are per access of access_width bits.
+//     energy: {mac, add, rf_read, rf_write, noc, sram_read, sram_write, dram_read, dram_write}
+// rf_* and noc energies are per word (element); sram_* per access of buffer.access_width;
+// dram_* per access of dram.access_width; mac per multiply-accumulate; add per pooling add.
 struct AnnAcceleratorFile {
   std::string file;
-  Text name, datatype, clock;
+  Text name, process_node, datatype, psum_bits, dataflow, objective, batch, clock, zero_gating,
+      compression;
   struct {
     Text rows, cols;
   } pe_array;
   struct {
-    Text size, access_width;
+    Text weights, inputs, psums;
+  } register_file;
+  struct {
+    Text size, weights, access_width;
   } buffer;
   struct {
-    Text bandwidth, access_width;
+    Text bandwidth, access_width, overlap;
   } dram;
   std::optional<SourcedText> static_power;
   std::map<std::string, SourcedText> energy;
@@ -208,20 +223,31 @@ struct AnnAcceleratorFile {
 
 AnnAcceleratorFile read_ann_accelerator_file(const YAML::Node& root, const std::string& file);
 
-const std::vector<std::string>&
-ann_energy_actions();  // mac, sram_read, sram_write, dram_read, dram_write
+// mac, add, rf_read, rf_write, noc, sram_read, sram_write, dram_read, dram_write
+const std::vector<std::string>& ann_energy_actions();
 
 struct AnnAcceleratorParams {
   std::string file;
   std::string name;
+  std::string process_node;  // "65nm"; "" when not given
   std::string datatype;
   int64_t element_bytes = 0;
+  int64_t psum_bytes = 0;
+  std::string dataflow =
+      "search";  // row_stationary | weight_stationary | output_stationary | search
+  std::string objective = "energy";  // energy | edp
+  int64_t batch = 1;
   int pe_rows = 0, pe_cols = 0;
   double clock_hz = 0;
+  int64_t rf_weights = 0, rf_inputs = 0, rf_psums = 0;  // words per PE
   int64_t buffer_bytes = 0;
+  int64_t buffer_weight_bytes = 0;  // a part of buffer_bytes reserved for weights; 0: shared
   int64_t buffer_access_bytes = 0;
   double dram_bandwidth_bytes_per_s = 0;
   int64_t dram_access_bytes = 0;
+  bool dram_overlap = true;  // activation transfers overlap compute
+  bool zero_gating = false;
+  bool rlc = false;
   StaticPower static_power;
   EnergyMap energy;
 

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+import breakeven
 import figures
 import page
 import rundir
@@ -98,6 +99,19 @@ def totals_table(run):
     rows = [[k, units.by_suffix(k, snn.get(k)) if k in snn else "",
              units.by_suffix(k, ann.get(k)) if k in ann else ""] for k in keys]
     return page.table(["run total", "SNN", "ANN"], rows) if rows else page.note("summary has no totals")
+
+
+def breakeven_section(run):
+    """Spikes per synapse at which SNN and ANN cost the same (reports/breakeven.py)."""
+    raw = getattr(run, "raw", None) or getattr(run, "data", None)
+    try:
+        b = breakeven.breakeven(raw if isinstance(raw, dict) else json.load(open(os.path.join(run.dir, "run.json"))))
+    except (KeyError, TypeError, ValueError, OSError, ZeroDivisionError):
+        b = None
+    if b is None:
+        return []
+    return [page.heading("Break-even"), page.paragraph(breakeven.text(b).replace("\n", ". ")),
+            page.note("Model and definitions: reports/breakeven.py.")]
 
 
 def summary_section(run):
@@ -260,7 +274,8 @@ def make_report(run_dir):
     """Writes RUN_DIR/report.html and RUN_DIR/figures/; returns the HTML path."""
     run = rundir.load(run_dir)
     drawn = draw_figures(run, run.dir / "figures")
-    parts = (header(run) + summary_section(run) + figures_section(run, drawn) + energy_section(run)
+    parts = (header(run) + summary_section(run) + breakeven_section(run) + figures_section(run, drawn)
+             + energy_section(run)
              + layer_section(run) + notes_section(run))
     out = run.dir / "report.html"
     write_atomically(out, page.document(title_of(run), parts))

@@ -284,7 +284,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
     if (net.pop(p.src).model == NeuronModel::Input) first_layer_macs += p.dense_macs;
   const double paper_snn = (static_cast<double>(total(Ctr::synops)) * kAcJ) / N +
                            static_cast<double>(first_layer_macs) * T * kMacJ;
-  const double paper_ann = static_cast<double>(ann_result.total.macs) * kMacJ;
+  const double ann_batch = static_cast<double>(ann_result.batch);  // ANN figures are per batch
+  const double paper_ann = static_cast<double>(ann_result.total.macs) / ann_batch * kMacJ;
 
   ojson j;
   j["nmsim_version"] = "0.1.0";
@@ -323,18 +324,25 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   annj["accuracy_source"] = meta.ann_twin_accuracy
                                 ? ojson(meta.path + " (ann_twin_accuracy, full test set)")
                                 : ojson(nullptr);
-  annj["energy_j_per_sample"] = ann_result.total.energy_total_j();
-  annj["latency_s_per_sample"] = ann_result.total.latency_s;
+  annj["accelerator"] = ann.params().name;
+  annj["process_node"] = ann.params().process_node;
+  annj["datatype"] = ann.params().datatype;
+  annj["energy_j_per_sample"] = ann_result.energy_per_sample_j();
+  annj["latency_s_per_sample"] = ann_result.latency_per_sample_s();
   // The ANN runs once per inference; like every count here, its counts are
   // totals over the run's samples.
   const auto n_u = static_cast<uint64_t>(N);
-  annj["energy_j"] = ann_result.total.energy_total_j() * static_cast<double>(N);
-  annj["macs"] = ann_result.total.macs * n_u;
-  annj["macs_per_sample"] = ann_result.total.macs;
-  annj["sram_read_bytes"] = ann_result.total.sram_read_bytes * n_u;
-  annj["sram_write_bytes"] = ann_result.total.sram_write_bytes * n_u;
-  annj["dram_bytes"] = ann_result.total.dram_bytes() * n_u;
+  const uint64_t ab = static_cast<uint64_t>(ann_result.batch);
+  annj["energy_j"] = ann_result.energy_per_sample_j() * static_cast<double>(N);
+  annj["macs"] = ann_result.total.macs / ab * n_u;
+  annj["macs_per_sample"] = ann_result.total.macs / ab;
+  annj["sram_read_bytes"] = ann_result.total.sram_read_bytes * n_u / ab;
+  annj["sram_write_bytes"] = ann_result.total.sram_write_bytes * n_u / ab;
+  annj["dram_bytes"] = ann_result.total.dram_bytes() * n_u / ab;
   annj["weights_resident"] = ann_result.weights_resident;
+  if (o.only == "snn") annj = nullptr;
+  snn["process_node"] = chip.process_node;
+  snn["datatype"] = std::to_string(chip.core.weight_bits) + "-bit weights, " + chip.core.datapath;
   j["summary"] = {{"snn", snn},
                   {"ann", annj},
                   {"paper_convention",
@@ -350,7 +358,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   for (const auto& [k, v] : breakdown) bj[k] = v;
   j["energy_breakdown_j"] = bj;
   ojson abj;
-  for (const auto& [k, v] : ann_result.total.energy_j) abj[k] = v * static_cast<double>(N);
+  for (const auto& [k, v] : ann_result.total.energy_j)
+    abj[k] = v / ann_batch * static_cast<double>(N);
   j["ann_energy_breakdown_j"] = abj;
 
   // Layers: a population with the projections that feed it (their synops run
@@ -375,8 +384,8 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
       const Projection& pr = net.projs[k];
       inputs_names += (inputs_names.empty() ? "" : " ") + pr.name;
       if (auto it = ann_by_name.find(pr.name); it != ann_by_name.end()) {
-        ann_macs += it->second->macs;
-        ann_e += it->second->energy_total_j();
+        ann_macs += it->second->macs / static_cast<uint64_t>(ann_result.batch);
+        ann_e += it->second->energy_total_j() / ann_batch;
       }
     }
     ojson l;
@@ -385,6 +394,14 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
     l["inputs"] = inputs_names;
     l["shape"] = shape_json(pop.shape);
     l["neurons"] = pop.size;
+    uint64_t syn = 0, syn_in = 0;
+    for (uint32_t k : net.incoming(p)) {
+      syn += net.projs[k].num_synapses();
+      if (net.pop(net.projs[k].src).model == NeuronModel::Input)
+        syn_in += net.projs[k].num_synapses();
+    }
+    l["synapses"] = syn;  // incoming; those from the Input population apart
+    l["input_synapses"] = syn_in;
     l["cores"] = mapping.pop_cores[idx(p)].size();
     l["firing_rate"] = static_cast<double>(l_spikes) / (static_cast<double>(pop.size) * T * N);
     put_counts(l, lc);

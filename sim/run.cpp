@@ -18,6 +18,7 @@
 #include "hw_models/ann_accelerator.h"
 #include "hw_models/config.h"
 #include "mapper/mapping.h"
+#include "sim/ann_run.h"
 #include "sim/chip.h"
 #include "sim/inputs.h"
 #include "sim/results.h"
@@ -186,7 +187,8 @@ void run_simulation(const RunOptions& o) {
 
   const ShardResult all = ShardResult::merge(shards);
   const AnnAccelerator ann(ann_params);
-  const AnnResult ann_result = ann.run(ann_layers_from(net));
+  const AnnResult ann_result =
+      o.only == "snn" ? AnnResult{} : ann.run(measured_ann_layers(net, inputs, ann_params));
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   write_run_directory(partial, o, net, mapping, chip, all, inputs, ann, ann_result, wall_s);

@@ -19,6 +19,7 @@ struct RunOptions {
   std::string input;                // FILE.npy (with --input)
   std::string labels;               // optional labels .npy for --input
   std::string mapping;              // placement file (--mapping); empty: mapper v1 places
+  std::string only;                 // "ann" | "snn": price one side only; empty: both
   std::string encoding = "direct";  // direct | rate
   int64_t samples = 0;              // 0: all available
   int64_t first_sample = 0;

@@ -70,6 +70,23 @@ struct Synapse {
   float weight;
 };
 
+// One linear, stateless NIR node of a projection's path, with its geometry
+// and parameters, for dense evaluation (the ANN twin) and for the ANN
+// accelerator's loop nests. Values as in the file (biases expanded per output
+// element).
+struct LinearOp {
+  enum class Kind : uint8_t { Affine, Scale, Conv, Pool, Reshape, Delay } kind = Kind::Reshape;
+  std::string name;  // NIR node
+  Shape in, out;
+  std::vector<float> weight;  // Affine (out_f, in_f); Conv (cout, cin/groups, kh, kw); Scale
+  std::vector<float> bias;    // per output element; empty: none
+  int64_t in_f = 0, out_f = 0;
+  int64_t groups = 1, cin_g = 1, cout_g = 1, C = 0, H = 1, W = 1, Ho = 1, Wo = 1;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
+  float pool_scale = 1.0f;  // Pool: 1 (sum) or 1/(kh*kw) (average)
+  uint64_t macs = 0, params = 0, pool_ops = 0;
+};
+
 // Connection kind, as peers price synaptic events (SANA-FE: conv, dense,
 // sparse): Conv if a Conv node lies on the path, else Dense if an
 // Affine/Linear does, else Sparse (identity, pooling, scaling, delays).
@@ -84,6 +101,9 @@ struct Projection {
   // A back edge closes a cycle (recurrence): without an explicit delay, what
   // the source sends at t is delivered at t+1 (see delivery_delays()).
   bool back = false;
+  // The linear operators of every path from src to dst (the projection is
+  // their sum), each path in order; kept whatever the synapses.
+  std::vector<std::vector<LinearOp>> paths;
   // CSR by presynaptic neuron: synapses of pre i are
   // synapses[row_ptr[i] .. row_ptr[i+1]).
   std::vector<uint64_t> row_ptr;

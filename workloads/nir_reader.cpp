@@ -388,7 +388,8 @@ struct NodeInfo {
 
 class Compiler {
  public:
-  Compiler(const H5File& f, FlatGraph& g) : f_(f), g_(g), info_(g.nodes.size()) {}
+  Compiler(const H5File& f, FlatGraph& g, NirReadOptions o)
+      : f_(f), g_(g), info_(g.nodes.size()), opt_(o) {}
 
   Network compile();
 
@@ -440,7 +441,60 @@ class Compiler {
   std::vector<int64_t> topo_pos_;
   std::vector<int64_t> pop_of_;
   uint32_t input_ = 0;
+  NirReadOptions opt_;
 };
+
+LinearOp export_op(const std::string& name, const LinOp& op) {
+  LinearOp o;
+  o.name = name;
+  switch (op.kind) {
+    case LinOp::Affine:
+      o.kind = LinearOp::Kind::Affine;
+      break;
+    case LinOp::Scale:
+      o.kind = LinearOp::Kind::Scale;
+      break;
+    case LinOp::Conv:
+      o.kind = LinearOp::Kind::Conv;
+      break;
+    case LinOp::Pool:
+      o.kind = LinearOp::Kind::Pool;
+      break;
+    case LinOp::Reshape:
+      o.kind = LinearOp::Kind::Reshape;
+      break;
+    case LinOp::Delay:
+      o.kind = LinearOp::Kind::Delay;
+      break;
+  }
+  o.in = op.in;
+  o.out = op.out;
+  if (op.kind != LinOp::Delay) o.weight.assign(op.w.begin(), op.w.end());
+  o.bias.assign(op.bias.begin(), op.bias.end());
+  o.in_f = op.in_f;
+  o.out_f = op.out_f;
+  o.cin_g = op.cin_g;
+  o.cout_g = op.cout_g;
+  o.groups = op.kind == LinOp::Conv && op.cin_g > 0 ? op.C / op.cin_g : 1;
+  o.C = op.C;
+  o.H = op.H;
+  o.W = op.W;
+  o.Ho = op.Ho;
+  o.Wo = op.Wo;
+  o.kh = op.kh;
+  o.kw = op.kw;
+  o.sh = op.sh;
+  o.sw = op.sw;
+  o.dh = op.dh;
+  o.dw = op.dw;
+  o.ph = op.ph;
+  o.pw = op.pw;
+  o.pool_scale = static_cast<float>(op.pool_scale);
+  o.macs = op.macs;
+  o.params = op.params;
+  o.pool_ops = op.pool_ops;
+  return o;
+}
 
 int64_t Compiler::int_scalar(uint32_t n, const std::string& key,
                              std::optional<int64_t> dflt) const {
@@ -1132,6 +1186,16 @@ Network Compiler::compile() {
     } else {
       for (size_t i = 0; i < pr.nir_nodes.size(); ++i) pr.name += (i ? "+" : "") + pr.nir_nodes[i];
     }
+    for (const Path& p : b.paths) {
+      std::vector<LinearOp> ops;
+      for (uint32_t n : p.nodes)
+        if (info_[n].kind == Kind::Linear) ops.push_back(export_op(g_.nodes[n].name, info_[n].op));
+      pr.paths.push_back(std::move(ops));
+    }
+    if (!opt_.synapses) {
+      net.projs.push_back(std::move(pr));
+      continue;
+    }
     for (const Path& p : b.paths)
       for (uint32_t n : p.nodes)
         if (scratch[n].val.empty()) scratch[n].resize(static_cast<size_t>(numel(info_[n].out)));
@@ -1232,7 +1296,7 @@ Network Compiler::compile() {
 
 }  // namespace
 
-Network read_nir(const std::string& path) {
+Network read_nir(const std::string& path, const NirReadOptions& options) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -1253,7 +1317,7 @@ Network read_nir(const std::string& path) {
   std::vector<uint32_t> in, out;
   read_graph(f, root, "", 0, g, in, out);
   if (g.nodes.empty()) f.fail("graph 'node' has no nodes");
-  Compiler c(f, g);
+  Compiler c(f, g, options);
   return c.compile();
 }
 

@@ -43,6 +43,13 @@
 
 namespace nmsim {
 
-Network read_nir(const std::string& path);
+struct NirReadOptions {
+  // false: skip the explicit synapses (row_ptr and synapses stay empty); the
+  // projections keep their counts, biases and linear operators (`paths`), which
+  // is all the ANN accelerator needs (nmsim run --only ann).
+  bool synapses = true;
+};
+
+Network read_nir(const std::string& path, const NirReadOptions& options = {});
 
 }  // namespace nmsim

@@ -366,6 +366,41 @@ TEST(Config, AnnAcceleratorPresetLoads) {
   for (const auto& [action, e] : p.energy)
     EXPECT_NE(e.source.find("Horowitz"), std::string::npos) << action;
   EXPECT_EQ(p.to_json()["buffer"]["size_bytes"], 1 << 20);
+  EXPECT_EQ(p.process_node, "45nm");
+  EXPECT_EQ(p.dataflow, "weight_stationary");
+  EXPECT_EQ(p.batch, 1);
+  EXPECT_EQ(p.rf_weights, 224);
+}
+
+TEST(Config, EyerissPresetAsPublished) {
+  // Chen et al., JSSC 2017: 12 x 14 PEs, 108 kB buffer (8 kB filters), 16-bit,
+  // 200 MHz, 65 nm, row stationary, batch 4 for AlexNet.
+  const AnnAcceleratorParams p = load_ann_accelerator(preset_path("eyeriss"));
+  EXPECT_EQ(p.pe_count(), 168);
+  EXPECT_EQ(p.buffer_bytes, 108 * 1024);
+  EXPECT_EQ(p.buffer_weight_bytes, 8 * 1024);
+  EXPECT_EQ(p.element_bytes, 2);
+  EXPECT_DOUBLE_EQ(p.clock_hz, 200e6);
+  EXPECT_EQ(p.process_node, "65nm");
+  EXPECT_EQ(p.dataflow, "row_stationary");
+  EXPECT_EQ(p.batch, 4);
+  EXPECT_TRUE(p.zero_gating);
+  EXPECT_TRUE(p.rlc);
+  EXPECT_FALSE(p.dram_overlap);
+  // Chen et al., ISCA 2016 ratios: DRAM 200 : buffer 6 : array 2 : RF 1 : MAC 1.
+  const double mac = p.energy.at("mac").joules;
+  EXPECT_NEAR(p.energy.at("rf_read").joules / mac, 1.0, 1e-9);
+  EXPECT_NEAR(p.energy.at("noc").joules / mac, 2.0, 1e-9);
+  EXPECT_NEAR(p.energy.at("sram_read").joules / mac, 6.0, 1e-9);
+  EXPECT_NEAR(p.energy.at("dram_read").joules / mac, 200.0, 1e-9);
+}
+
+TEST(Config, LikeForLikePresetMatchesLoihiNode) {
+  const AnnAcceleratorParams p = load_ann_accelerator(preset_path("ann_int8_14nm"));
+  const ChipParams loihi = load_chip(preset_path("loihi"));
+  EXPECT_EQ(p.process_node, loihi.process_node);
+  EXPECT_EQ(p.datatype, "int8");
+  EXPECT_EQ(p.element_bytes * 8, loihi.core.weight_bits);
 }
 
 TEST(Config, AnnAcceleratorUnknownKeyAndOverride) {
