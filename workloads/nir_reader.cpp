@@ -1114,16 +1114,9 @@ Network Compiler::compile() {
 
 }  // namespace
 
-Network read_nir(const std::string& path) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw InputError(path + ": no such file (rule: --model names a NIR .nir file)");
-  H5File f(path);
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    f.fail("not an HDF5 file, or truncated (rule: NIR models are HDF5 files)");
-  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) f.fail("cannot open as HDF5 (truncated or corrupt file?)");
+namespace {
+// Everything after opening: the same for a file on disk and an in-memory image.
+Network read_open_file(const H5File& f, hid_t file) {
   if (!f.exists(file, "node") || !f.is_group(file, "node"))
     f.fail("missing group 'node' (rule: a NIR file holds its graph in group 'node')");
   Hid root(H5Gopen2(file, "node", H5P_DEFAULT), H5Gclose);
@@ -1137,6 +1130,34 @@ Network read_nir(const std::string& path) {
   if (g.nodes.empty()) f.fail("graph 'node' has no nodes");
   Compiler c(f, g);
   return c.compile();
+}
+}  // namespace
+
+Network read_nir(const std::string& path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(path + ": no such file (rule: --model names a NIR .nir file)");
+  H5File f(path);
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    f.fail("not an HDF5 file, or truncated (rule: NIR models are HDF5 files)");
+  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) f.fail("cannot open as HDF5 (truncated or corrupt file?)");
+  return read_open_file(f, file);
+}
+
+Network read_nir_image(const void* data, size_t size, const std::string& name) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  H5File f(name);
+  if (size == 0) f.fail("empty file (rule: NIR models are HDF5 files)");
+  // The core driver without a backing store reads (a copy of) the buffer only.
+  Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fapl.ok() || H5Pset_fapl_core(fapl, 64 * 1024, false) < 0 ||
+      H5Pset_file_image(fapl, const_cast<void*>(data), size) < 0)
+    f.fail("cannot read as an HDF5 image (not an HDF5 file, or truncated?)");
+  Hid file(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose);
+  if (!file.ok()) f.fail("cannot open as HDF5 (truncated or corrupt file?)");
+  return read_open_file(f, file);
 }
 
 }  // namespace nmsim
