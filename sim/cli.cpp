@@ -13,6 +13,7 @@
 #include "hw_models/config.h"
 #include "mapper/mapping.h"
 #include "sim/chip.h"
+#include "sim/isolate.h"
 #include "sim/run.h"
 #include "workloads/errors.h"
 #include "workloads/nir_reader.h"
@@ -36,7 +37,7 @@ std::string join_args(int argc, char** argv) {
 }
 
 void inspect(const std::string& model, bool as_json) {
-  const Network net = read_nir(model);
+  const Network net = read_nir_isolated(model);
   nlohmann::ordered_json j;
   j["model"] = model;
   j["input_shape"] = net.pop(net.input).shape;
@@ -253,7 +254,7 @@ int nmsim_main(int argc, char** argv) {
       return 0;
     }
     if (*map) {
-      const Network net = read_nir(m_model);
+      const Network net = read_nir_isolated(m_model);
       const ChipParams chip = load_chip(resolve_hw(m_hw), m_set);
       const CoreLimits lim = chip_spec(chip).limits;
       const Mapping m = map_network(net, lim);
