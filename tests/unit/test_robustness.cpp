@@ -1,0 +1,74 @@
+// In-memory entry points used by the fuzz harnesses (tests/fuzz/), and the
+// bugs the harnesses found, each as a small case.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "hw_models/config.h"
+#include "tests/unit/test_support.h"
+#include "workloads/datasets.h"
+#include "workloads/errors.h"
+#include "workloads/nir_reader.h"
+
+namespace nmsim {
+namespace {
+
+using nmsim::testing::error_of;
+using nmsim::testing::TempDir;
+
+const std::string kModel = std::string(NMSIM_SOURCE_DIR) + "/workloads/models/fmnist_snn_t4.nir";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(NirImage, SameNetworkAsFromTheFile) {
+  const Network a = read_nir(kModel);
+  const std::string bytes = slurp(kModel);
+  const Network b = read_nir_image(bytes.data(), bytes.size(), "model.nir");
+  EXPECT_EQ(b.source, "model.nir");
+  ASSERT_EQ(a.pops.size(), b.pops.size());
+  ASSERT_EQ(a.projs.size(), b.projs.size());
+  for (size_t i = 0; i < a.pops.size(); ++i) EXPECT_EQ(a.pops[i].shape, b.pops[i].shape);
+  for (size_t i = 0; i < a.projs.size(); ++i) {
+    EXPECT_EQ(a.projs[i].num_synapses(), b.projs[i].num_synapses());
+    EXPECT_EQ(a.projs[i].dense_macs, b.projs[i].dense_macs);
+  }
+}
+
+TEST(NirImage, GarbageAndTruncationAreInputErrors) {
+  EXPECT_NE(error_of([] { read_nir_image("", 0, "empty.nir"); }), "(no InputError)");
+  const std::string junk = "not an HDF5 file at all, just some text";
+  EXPECT_NE(error_of([&] { read_nir_image(junk.data(), junk.size(), "junk.nir"); })
+                .find("junk.nir: "),
+            std::string::npos);
+  const std::string bytes = slurp(kModel);
+  EXPECT_NE(error_of([&] { read_nir_image(bytes.data(), 2048, "cut.nir"); }), "(no InputError)");
+}
+
+TEST(NpyBytes, SameArrayAsFromTheFile) {
+  TempDir tmp;
+  const std::vector<float> v = {1.5f, -2.f, 0.f, 3.f, 4.f, 5.f};
+  write_npy(tmp.file("a.npy"), {2, 3}, std::span<const float>(v));
+  const NpyArray a = read_npy_bytes(slurp(tmp.file("a.npy")), "a.npy");
+  EXPECT_EQ(a.shape, (Shape{2, 3}));
+  EXPECT_EQ(a.data, v);
+  const std::string cut = slurp(tmp.file("a.npy")).substr(0, 60);
+  EXPECT_NE(error_of([&] { read_npy_bytes(cut, "cut.npy"); }).find("cut.npy"), std::string::npos);
+}
+
+TEST(ChipText, SameParamsAsFromTheFile) {
+  const std::string path = preset_path("loihi");
+  const std::string text = slurp(path);
+  EXPECT_EQ(load_chip_text(&text, path).to_json(), load_chip(path).to_json());
+  const std::string bad = "chip: [1, 2";
+  EXPECT_NE(error_of([&] { load_chip_text(&bad, "bad.yaml"); }).find("bad.yaml:"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace nmsim
