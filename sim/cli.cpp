@@ -72,7 +72,7 @@ void inspect(const std::string& model, bool as_json) {
   j["totals"] = {
       {"neurons", neurons}, {"synapses", synapses}, {"macs", macs}, {"parameters", params}};
   if (as_json) {
-    std::cout << j.dump(1) << "\n";
+    std::cout << j.dump(1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << model << ": input " << shape_str(net.pop(net.input).shape) << ", output "

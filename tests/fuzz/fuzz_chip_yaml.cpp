@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const nmsim::ChipParams p = nmsim::load_chip_text(&text, "fuzz.yaml");
     (void)p.energy_table();
-    (void)p.to_json().dump();
+    // As nmsim writes it into run.json (sim/results.cpp).
+    (void)p.to_json().dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
     (void)p.num_cores();
   } catch (const nmsim::InputError&) {
   }

@@ -75,5 +75,21 @@ for cmd in inspect map run; do
     "file is corrupt (the HDF5 library crashed reading it: signal 11)" -- "${args[@]}"
 done
 
+# Text from input files need not be UTF-8: a chip named with a byte that is not
+# UTF-8 still gives a complete run directory (run.json once made nmsim stop with
+# an internal error after the whole run).
+sed "s/^  name: loihi/  name: loihi$(printf '\377')/" "$ROOT/hw_models/presets/loihi.yaml" >"$TMP/latin1.yaml"
+LC_ALL=C grep -q "name: loihi$(printf '\377')" "$TMP/latin1.yaml"
+"$PY" -c "import numpy as np; np.save('$TMP/x4.npy', np.ones((2, 4), np.float32))"
+rc=0
+"$NMSIM" run -q --model "$ROOT/tests/fuzz/nir/raw_affine_lif.nir" --hw "$TMP/latin1.yaml" \
+  --input "$TMP/x4.npy" --out "$TMP/out_latin1" >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
+if [ "$rc" -ne 0 ] || ! "$PY" -c "import json; json.load(open('$TMP/out_latin1/run.json'))"; then
+  echo "(non-UTF-8 chip name) FAIL: rc=$rc $(cat "$TMP/stderr")"
+  fails=$((fails + 1))
+else
+  echo "(non-UTF-8 chip name) rc=0, run.json is valid JSON"
+fi
+
 if [ "$fails" -ne 0 ]; then echo "corrupt_nir: $fails case(s) failed"; exit 1; fi
 echo "corrupt_nir: pass"
