@@ -26,6 +26,9 @@ constexpr uint64_t kMaxElements = uint64_t{1} << 31;
 constexpr int kMaxNesting = 32;
 constexpr size_t kMaxStringBytes = size_t{1} << 26;
 constexpr uint64_t kMaxSynapses = uint64_t{1} << 31;
+// Integer parameters (kernel, stride, padding, dilation, groups, dims) above this
+// are refused, so that shape arithmetic on them cannot overflow int64.
+constexpr double kMaxIntParam = 0x1p31;
 
 const char* const kSupported =
     "Input, Output, Affine, Linear, Scale, Conv1d, Conv2d, Flatten, SumPool2d, AvgPool2d, IF, "
@@ -429,8 +432,9 @@ int64_t Compiler::int_scalar(uint32_t n, const std::string& key,
     if (dflt) return *dflt;
     v = &need(n, key);
   }
-  if (v->is_string || v->num.size() != 1 || v->num[0] != std::floor(v->num[0]))
-    fail_node(n, "dataset '" + key + "' is " + value_str(*v) + " (rule: one integer)");
+  if (v->is_string || v->num.size() != 1 || v->num[0] != std::floor(v->num[0]) ||
+      std::fabs(v->num[0]) > kMaxIntParam)
+    fail_node(n, "dataset '" + key + "' is " + value_str(*v) + " (rule: one integer, |x| <= 2^31)");
   return static_cast<int64_t>(v->num[0]);
 }
 
@@ -441,11 +445,12 @@ std::array<int64_t, 2> Compiler::int_pair(uint32_t n, const std::string& key, in
   if (!v) v = &need(n, key);
   auto bad = [&] {
     fail_node(n, "dataset '" + key + "' is " + value_str(*v) + " (rule: an integer >= " +
-                     std::to_string(min) + " or " + std::to_string(spatial) + " of them)");
+                     std::to_string(min) + " and <= 2^31, or " + std::to_string(spatial) +
+                     " of them)");
   };
   if (v->is_string || (v->num.size() != 1 && v->num.size() != static_cast<size_t>(spatial))) bad();
   for (double x : v->num)
-    if (x != std::floor(x) || x < static_cast<double>(min)) bad();
+    if (x != std::floor(x) || x < static_cast<double>(min) || x > kMaxIntParam) bad();
   const auto a = static_cast<int64_t>(v->num[0]);
   const auto b = static_cast<int64_t>(v->num.back());
   return spatial == 1 ? std::array<int64_t, 2>{1, a} : std::array<int64_t, 2>{a, b};
@@ -459,6 +464,8 @@ Shape Compiler::shape_param(uint32_t n, const std::string& key) const {
       fail_node(n, "dataset '" + key + "' is " + value_str(v) + " (rule: positive integers)");
     s.push_back(static_cast<int64_t>(x));
   }
+  if (numel(s) >= (int64_t{1} << 32))
+    fail_node(n, "dataset '" + key + "' is " + value_str(v) + " (rule: fewer than 2^32 elements)");
   return s;
 }
 
@@ -633,6 +640,8 @@ void Compiler::build_conv(uint32_t n, int spatial) {
   op.kind = LinOp::Conv;
   op.w = w.num;
   ni.out = spatial == 2 ? Shape{cout, op.Ho, op.Wo} : Shape{cout, op.Wo};
+  if (numel(ni.out) >= (int64_t{1} << 32))
+    fail_node(n, "output " + shape_str(ni.out) + " has 2^32 or more elements");
   op.macs = static_cast<uint64_t>(cout * op.Ho * op.Wo * op.cin_g * op.kh * op.kw);
   op.params = w.num.size();
   if (const Value* b = param(n, "bias")) {
@@ -671,6 +680,8 @@ void Compiler::build_pool(uint32_t n, bool avg) {
                      shape_str(ni.in) + " (rule: output size >= 1)");
   op.Ho = (op.H + 2 * op.ph - op.kh) / op.sh + 1;
   op.Wo = (op.W + 2 * op.pw - op.kw) / op.sw + 1;
+  if (numel({op.C, op.Ho, op.Wo}) >= (int64_t{1} << 32) || numel({op.kh, op.kw}) > (int64_t{1} << 31))
+    fail_node(n, "output or window too large (rule: fewer than 2^32 outputs, 2^31 window elements)");
   op.pool_scale = avg ? 1.0 / static_cast<double>(op.kh * op.kw) : 1.0;
   op.cin_g = 1;
   op.cout_g = 1;

@@ -70,5 +70,39 @@ TEST(ChipText, SameParamsAsFromTheFile) {
             std::string::npos);
 }
 
+// Found by fuzz_nir: integer parameters so large that shape arithmetic
+// overflowed int64 or a double-to-int64 conversion was out of range (undefined
+// behaviour, caught by UBSan). Each is now refused with an InputError.
+TEST(NirRegressions, HugeIntegerParametersAreInputErrors) {
+  const std::string dir = std::string(NMSIM_SOURCE_DIR) + "/tests/fuzz/nir/";
+  for (const char* name :
+       {"regress_input_shape_overflow", "regress_pool_padding_2e62", "regress_conv_stride_1e300",
+        "regress_flatten_start_1e300", "regress_conv_groups_2e63", "regress_conv_padding_2e62"}) {
+    const std::string msg = error_of([&] { read_nir(dir + name + ".nir"); });
+    EXPECT_NE(msg, "(no InputError)") << name;
+    EXPECT_NE(msg.find("2^3"), std::string::npos) << name << ": " << msg;
+  }
+}
+
+TEST(NpyBytes, ShapeThatOverflowsIsAnInputError) {
+  const std::string bytes =
+      slurp(std::string(NMSIM_SOURCE_DIR) + "/tests/fuzz/npy/regress_shape_overflow.npy");
+  EXPECT_NE(error_of([&] { read_npy_bytes(bytes, "x.npy"); }), "(no InputError)");
+  std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (-2, -3), }";
+  h.resize(118, ' ');
+  h += '\n';
+  const std::string neg = std::string("\x93NUMPY\x01\x00", 8) + char(h.size()) + '\0' + h +
+                          std::string(24, '\0');
+  EXPECT_NE(error_of([&] { read_npy_bytes(neg, "neg.npy"); }).find("not a size"), std::string::npos);
+}
+
+TEST(ChipText, MissingEnergyAndListKeysAreInputErrors) {
+  const std::string dir = std::string(NMSIM_SOURCE_DIR) + "/tests/fuzz/chip_yaml/";
+  for (const char* name : {"regress_no_energy.yaml", "regress_sequence_key.yaml"}) {
+    const std::string text = slurp(dir + name);
+    EXPECT_NE(error_of([&] { load_chip_text(&text, name); }), "(no InputError)") << name;
+  }
+}
+
 }  // namespace
 }  // namespace nmsim
