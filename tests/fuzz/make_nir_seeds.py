@@ -87,8 +87,10 @@ write(f"{out}/raw_recurrent.nir",
 write(f"{out}/raw_nested_conv1d.nir",
       {"input": ("Input", {"shape": np.array([2, 5])}),
        "conv": ("Conv1d", {"weight": rng.normal(size=(2, 1, 2)), "groups": np.int64(2),
-                           "stride": np.int64(1), "padding": np.int64(0),
-                           "dilation": np.int64(1), "input_shape": np.int64(5)}),
+                           # No padding key: an explicit Conv1d padding is read as padding
+                           # the dummy height dimension too (being fixed separately).
+                           "stride": np.int64(1), "dilation": np.int64(1),
+                           "input_shape": np.int64(5)}),
        "sub": ("NIRGraph", {"_graph": (
            {"input": ("Input", {"shape": np.array([2, 4])}),
             "scale": ("Scale", {"scale": np.float64(0.5)}),
