@@ -436,23 +436,28 @@ void exercise(const nmsim::Network& net) {
 
 }  // namespace
 
+namespace {
+bool g_raw_input = false;
+}  // namespace
+
+// Called by the replay driver (replay_main.cpp) before each file.
+extern "C" void NmsimFuzzSetRawInput(int raw) { g_raw_input = raw != 0; }
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  // Raw mode: an input that is itself an HDF5 file (the seeds written by
-  // h5py, the shipped models) is read as it is. Only when replaying a corpus
-  // or with NMSIM_FUZZ_RAW=1: libFuzzer's mutations of real HDF5 files crash
-  // libhdf5 1.10 itself, which is not what this harness is for (the nmsim CLI
-  // survives such crashes by reading in a child process, sim/isolate.h).
-  static const bool raw_allowed = [] {
-#ifdef NMSIM_FUZZ_REPLAY
-    return true;
-#else
+  // Raw mode: the input is itself an HDF5 file (the seeds written by h5py,
+  // the reproducers, the shipped models), read as it is. Only when the replay
+  // driver says so (files named *.nir) or with NMSIM_FUZZ_RAW=1 and the HDF5
+  // signature: libFuzzer's mutations of real HDF5 files crash libhdf5 1.10
+  // itself, which is not what this harness is for (the nmsim CLI survives such
+  // crashes by reading in a child process, sim/isolate.h).
+  static const bool raw_env = [] {
     const char* e = std::getenv("NMSIM_FUZZ_RAW");
     return e && std::string(e) == "1";
-#endif
   }();
   static const uint8_t kHdf5Magic[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-  const bool raw = raw_allowed && size > 8 && std::equal(kHdf5Magic, kHdf5Magic + 8, data);
+  const bool raw = g_raw_input ||
+                   (raw_env && size > 8 && std::equal(kHdf5Magic, kHdf5Magic + 8, data));
   std::vector<uint8_t> img;
   if (raw) {
     img.assign(data, data + size);
