@@ -77,7 +77,8 @@ Network read_nir_isolated(const std::string& path) {
   close(fds[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid failed: " + std::string(std::strerror(errno)));
+    if (errno != EINTR)
+      throw std::runtime_error("waitpid failed: " + std::string(std::strerror(errno)));
   }
   if (WIFSIGNALED(status))
     throw InputError(path + ": file is corrupt (the HDF5 library crashed reading it: signal " +

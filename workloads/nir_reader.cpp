@@ -444,9 +444,9 @@ std::array<int64_t, 2> Compiler::int_pair(uint32_t n, const std::string& key, in
   if (!v && dflt) return {*dflt, *dflt};
   if (!v) v = &need(n, key);
   auto bad = [&] {
-    fail_node(n, "dataset '" + key + "' is " + value_str(*v) + " (rule: an integer >= " +
-                     std::to_string(min) + " and <= 2^31, or " + std::to_string(spatial) +
-                     " of them)");
+    fail_node(n, "dataset '" + key + "' is " + value_str(*v) +
+                     " (rule: an integer >= " + std::to_string(min) + " and <= 2^31, or " +
+                     std::to_string(spatial) + " of them)");
   };
   if (v->is_string || (v->num.size() != 1 && v->num.size() != static_cast<size_t>(spatial))) bad();
   for (double x : v->num)
@@ -680,8 +680,10 @@ void Compiler::build_pool(uint32_t n, bool avg) {
                      shape_str(ni.in) + " (rule: output size >= 1)");
   op.Ho = (op.H + 2 * op.ph - op.kh) / op.sh + 1;
   op.Wo = (op.W + 2 * op.pw - op.kw) / op.sw + 1;
-  if (numel({op.C, op.Ho, op.Wo}) >= (int64_t{1} << 32) || numel({op.kh, op.kw}) > (int64_t{1} << 31))
-    fail_node(n, "output or window too large (rule: fewer than 2^32 outputs, 2^31 window elements)");
+  if (numel({op.C, op.Ho, op.Wo}) >= (int64_t{1} << 32) ||
+      numel({op.kh, op.kw}) > (int64_t{1} << 31))
+    fail_node(n,
+              "output or window too large (rule: fewer than 2^32 outputs, 2^31 window elements)");
   op.pool_scale = avg ? 1.0 / static_cast<double>(op.kh * op.kw) : 1.0;
   op.cin_g = 1;
   op.cout_g = 1;

@@ -69,9 +69,9 @@ const double kInf = std::numeric_limits<double>::infinity();
 
 // Any value a parameter could hold, including the nasty ones.
 double any_value(Bytes& b) {
-  static const double special[] = {0,    1,     -1,     0.5,   2,      -0.5, 1e-3,   100,
-                                   kNaN, kInf,  -kInf,  1e300, -1e300, 1e38, 3.5e38, 1e-320,
-                                   1e12, 1e13,  0x1p31, 0x1p32, 0x1p62, 0x1p63, -0x1p63, 1.5};
+  static const double special[] = {0,    1,    -1,     0.5,    2,      -0.5,   1e-3,    100,
+                                   kNaN, kInf, -kInf,  1e300,  -1e300, 1e38,   3.5e38,  1e-320,
+                                   1e12, 1e13, 0x1p31, 0x1p32, 0x1p62, 0x1p63, -0x1p63, 1.5};
   if (b.one_in(6)) return special[b.below(std::size(special))];
   return (static_cast<int>(b.u8()) - 100) / 32.0;
 }
@@ -80,9 +80,9 @@ double any_value(Bytes& b) {
 // zero, negative or fractional.
 double dim_value(Bytes& b, double plain) {
   if (!b.one_in(8)) return plain;
-  static const double odd[] = {0,      -1,     5,      8,     16,   1.5,   kNaN,   kInf,
-                               -kInf,  0x1p32, 0x1p33, 1e12,  1e12 + 1, 0x1p40, 0x1p62, 0x1p63,
-                               -0x1p63, 1e300, 3,      2,     0x1p53 + 2};
+  static const double odd[] = {0,      -1,     5,       8,      16,   1.5,      kNaN,
+                               kInf,   -kInf,  0x1p32,  0x1p33, 1e12, 1e12 + 1, 0x1p40,
+                               0x1p62, 0x1p63, -0x1p63, 1e300,  3,    2,        0x1p53 + 2};
   return odd[b.below(std::size(odd))];
 }
 
@@ -130,12 +130,14 @@ void write_num(Bytes& b, hid_t loc, const std::string& name, const std::vector<h
     case 3:
       ftype = H5T_STD_I32LE, mtype = H5T_NATIVE_INT32;
       for (double v : vals)
-        i32.push_back(static_cast<int32_t>(std::clamp<int64_t>(saturate_i64(v), INT32_MIN, INT32_MAX)));
+        i32.push_back(
+            static_cast<int32_t>(std::clamp<int64_t>(saturate_i64(v), INT32_MIN, INT32_MAX)));
       buf = i32.data();
       break;
     case 4:
       ftype = H5T_STD_U8LE, mtype = H5T_NATIVE_UINT8;
-      for (double v : vals) u8.push_back(static_cast<uint8_t>(std::clamp<int64_t>(saturate_i64(v), 0, 255)));
+      for (double v : vals)
+        u8.push_back(static_cast<uint8_t>(std::clamp<int64_t>(saturate_i64(v), 0, 255)));
       buf = u8.data();
       break;
     default:
@@ -166,7 +168,8 @@ void write_str(Bytes& b, hid_t loc, const std::string& name, const std::vector<h
     for (const auto& s : vals) len = std::max(len, s.size());
     H5Tset_size(type.id, len);
     std::vector<char> buf(vals.size() * len, '\0');
-    for (size_t i = 0; i < vals.size(); ++i) std::copy(vals[i].begin(), vals[i].end(), &buf[i * len]);
+    for (size_t i = 0; i < vals.size(); ++i)
+      std::copy(vals[i].begin(), vals[i].end(), &buf[i * len]);
     H5 ds{H5Dcreate2(loc, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
           H5Dclose};
     if (ds.id >= 0 && !vals.empty())
@@ -241,12 +244,15 @@ class Gen {
       write_num(b_, g.id, "type", {}, {1});
     else if (!b_.one_in(48))
       write_str(b_, g.id, "type", {}, {type});
-    if (b_.one_in(16)) H5 meta{H5Gcreate2(g.id, "metadata", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+    if (b_.one_in(16))
+      H5 meta{H5Gcreate2(g.id, "metadata", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
     const int64_t last = in.empty() ? 1 : in.back();
     const int64_t C = in.empty() ? 1 : in[0];
     if (type == "Affine" || type == "Linear") {
       const int64_t out = 1 + b_.below(6);
-      num_param(g.id, "weight", {static_cast<hsize_t>(out), static_cast<hsize_t>(std::clamp<int64_t>(last, 0, 64))});
+      num_param(
+          g.id, "weight",
+          {static_cast<hsize_t>(out), static_cast<hsize_t>(std::clamp<int64_t>(last, 0, 64))});
       if (type == "Affine") num_param(g.id, "bias", {static_cast<hsize_t>(out)});
       Shape o = in;
       if (!o.empty()) o.back() = out;
@@ -272,7 +278,8 @@ class Gen {
         write_str(b_, g.id, "padding", {}, {b_.one_in(2) ? "same" : "valid"});
       else
         int_param(g.id, "padding", b_.below(3), sp);
-      if (!b_.one_in(3) && in.size() > 1) dims_param(g.id, "input_shape", Shape(in.begin() + 1, in.end()));
+      if (!b_.one_in(3) && in.size() > 1)
+        dims_param(g.id, "input_shape", Shape(in.begin() + 1, in.end()));
       Shape o = in;
       if (!o.empty()) o[0] = cout;
       return o;  // a guess: stride, padding and kernel change the rest
@@ -310,7 +317,8 @@ class Gen {
     const bool array = b_.one_in(2);
     const std::vector<hsize_t> pd = array ? as_dims(in) : std::vector<hsize_t>{};
     auto tconst = [&](const char* key) {
-      param(g.id, key, pd, [&] { return b_.one_in(8) ? any_value(b_) : 1e-3 * (1 + b_.below(50)); });
+      param(g.id, key, pd,
+            [&] { return b_.one_in(8) ? any_value(b_) : 1e-3 * (1 + b_.below(50)); });
     };
     auto num = [&](const char* key) { num_param(g.id, key, pd); };
     if (type == "IF") {
@@ -456,8 +464,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return e && std::string(e) == "1";
   }();
   static const uint8_t kHdf5Magic[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-  const bool raw = g_raw_input ||
-                   (raw_env && size > 8 && std::equal(kHdf5Magic, kHdf5Magic + 8, data));
+  const bool raw =
+      g_raw_input || (raw_env && size > 8 && std::equal(kHdf5Magic, kHdf5Magic + 8, data));
   std::vector<uint8_t> img;
   if (raw) {
     img.assign(data, data + size);

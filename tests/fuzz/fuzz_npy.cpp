@@ -10,8 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
-    const nmsim::NpyArray a =
-        nmsim::read_npy_bytes(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.npy");
+    const nmsim::NpyArray a = nmsim::read_npy_bytes(
+        std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.npy");
     // A file that loads keeps its promise: shape and data agree.
     if (static_cast<size_t>(nmsim::numel(a.shape)) != a.data.size()) __builtin_trap();
   } catch (const nmsim::InputError&) {

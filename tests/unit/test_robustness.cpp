@@ -43,9 +43,9 @@ TEST(NirImage, SameNetworkAsFromTheFile) {
 TEST(NirImage, GarbageAndTruncationAreInputErrors) {
   EXPECT_NE(error_of([] { read_nir_image("", 0, "empty.nir"); }), "(no InputError)");
   const std::string junk = "not an HDF5 file at all, just some text";
-  EXPECT_NE(error_of([&] { read_nir_image(junk.data(), junk.size(), "junk.nir"); })
-                .find("junk.nir: "),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { read_nir_image(junk.data(), junk.size(), "junk.nir"); }).find("junk.nir: "),
+      std::string::npos);
   const std::string bytes = slurp(kModel);
   EXPECT_NE(error_of([&] { read_nir_image(bytes.data(), 2048, "cut.nir"); }), "(no InputError)");
 }
@@ -91,9 +91,10 @@ TEST(NpyBytes, ShapeThatOverflowsIsAnInputError) {
   std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (-2, -3), }";
   h.resize(118, ' ');
   h += '\n';
-  const std::string neg = std::string("\x93NUMPY\x01\x00", 8) + char(h.size()) + '\0' + h +
-                          std::string(24, '\0');
-  EXPECT_NE(error_of([&] { read_npy_bytes(neg, "neg.npy"); }).find("not a size"), std::string::npos);
+  const std::string neg =
+      std::string("\x93NUMPY\x01\x00", 8) + char(h.size()) + '\0' + h + std::string(24, '\0');
+  EXPECT_NE(error_of([&] { read_npy_bytes(neg, "neg.npy"); }).find("not a size"),
+            std::string::npos);
 }
 
 TEST(ChipText, MissingEnergyAndListKeysAreInputErrors) {
