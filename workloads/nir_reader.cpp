@@ -29,6 +29,11 @@ constexpr uint64_t kMaxSynapses = uint64_t{1} << 31;
 // Integer parameters (kernel, stride, padding, dilation, groups, dims) above this
 // are refused, so that shape arithmetic on them cannot overflow int64.
 constexpr double kMaxIntParam = 0x1p31;
+// A declared dimension as an integer; -1 (matching no shape) for NaN, fractions
+// and values out of range, which must not be converted.
+int64_t as_dim(double x) {
+  return x == std::floor(x) && std::fabs(x) <= kMaxIntParam ? static_cast<int64_t>(x) : -1;
+}
 
 const char* const kSupported =
     "Input, Output, Affine, Linear, Scale, Conv1d, Conv2d, Flatten, SumPool2d, AvgPool2d, IF, "
@@ -598,7 +603,7 @@ void Compiler::build_conv(uint32_t n, int spatial) {
   if (const Value* is = param(n, "input_shape"); is && !(is->num.empty() && !is->is_string)) {
     const Shape spatial_in(ni.in.begin() + 1, ni.in.end());
     Shape declared;
-    for (double x : is->num) declared.push_back(static_cast<int64_t>(x));
+    for (double x : is->num) declared.push_back(as_dim(x));
     if (is->is_string || declared != spatial_in)
       fail_node(n, "input_shape " + value_str(*is) + " does not match the inferred input " +
                        shape_str(ni.in) + " (rule: input_shape = input's spatial dims)");
@@ -861,7 +866,7 @@ void Compiler::infer_node(uint32_t n) {
                            shape_str(ni.in) + " (rule: 0 <= start <= end < rank)");
         if (const Value* it = param(n, "input_type"); it && !it->is_string && !it->num.empty()) {
           Shape declared;
-          for (double x : it->num) declared.push_back(static_cast<int64_t>(x));
+          for (double x : it->num) declared.push_back(as_dim(x));
           if (declared != ni.in)
             fail_node(n, "input_type " + shape_str(declared) +
                              " does not match the inferred input " + shape_str(ni.in));

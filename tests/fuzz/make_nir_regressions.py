@@ -43,3 +43,10 @@ write("regress_conv_groups_2e63.nir", {"input": ("Input", {"shape": np.array([1,
 write("regress_conv_padding_2e62.nir", {"input": ("Input", {"shape": np.array([1,2,2])}),
   "conv": ("Conv2d", {"weight": np.ones((1,1,1,1)), "padding": np.array([2.0**62, 2.0**62])}),
   "output": ("Output", {})}, [("input","conv"),("conv","output")])
+
+write("regress_flatten_input_type_1e300.nir", {"input": ("Input", {"shape": np.array([2,2])}),
+  "flat": ("Flatten", {"start_dim": np.int64(0), "end_dim": np.int64(-1), "input_type": np.array([1e300, 2.0])}),
+  "output": ("Output", {})}, [("input","flat"),("flat","output")])
+write("regress_conv_input_shape_nan.nir", {"input": ("Input", {"shape": np.array([1,2,2])}),
+  "conv": ("Conv2d", {"weight": np.ones((1,1,1,1)), "input_shape": np.array([np.nan, 2.0])}),
+  "output": ("Output", {})}, [("input","conv"),("conv","output")])

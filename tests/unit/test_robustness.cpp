@@ -84,6 +84,18 @@ TEST(NirRegressions, HugeIntegerParametersAreInputErrors) {
   }
 }
 
+// Found the same way: a declared Flatten input_type or Conv input_shape holding
+// 1e300 or NaN was converted to int64 (undefined behaviour) before the check.
+TEST(NirRegressions, DeclaredShapesThatAreNoIntegersAreInputErrors) {
+  const std::string dir = std::string(NMSIM_SOURCE_DIR) + "/tests/fuzz/nir/";
+  EXPECT_NE(
+      error_of([&] { read_nir(dir + "regress_flatten_input_type_1e300.nir"); }).find("input_type"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of([&] { read_nir(dir + "regress_conv_input_shape_nan.nir"); }).find("input_shape"),
+      std::string::npos);
+}
+
 TEST(NpyBytes, ShapeThatOverflowsIsAnInputError) {
   const std::string bytes =
       slurp(std::string(NMSIM_SOURCE_DIR) + "/tests/fuzz/npy/regress_shape_overflow.npy");
