@@ -67,7 +67,9 @@ class MapReader {
 
   std::vector<std::string> keys() const {
     std::vector<std::string> out;
-    if (node_.IsMap())
+    // A key missing from the file is a zombie node (IsDefined() false) whose
+    // IsMap() would throw YAML::InvalidNode.
+    if (node_.IsDefined() && node_.IsMap())
       for (auto it = node_.begin(); it != node_.end(); ++it)
         out.push_back(it->first.as<std::string>());
     return out;
@@ -192,9 +194,10 @@ class Checker {
   const std::string& file_;
 };
 
-YAML::Node load_yaml(const std::string& path) {
+// `text`: the YAML itself instead of reading `path` (which then only labels messages).
+YAML::Node load_yaml(const std::string& path, const std::string* text = nullptr) {
   try {
-    return YAML::LoadFile(path);
+    return text ? YAML::Load(*text) : YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
     throw InputError(path + ": cannot open file");
   } catch (const YAML::Exception& e) {
@@ -750,12 +753,21 @@ std::string label_with_overrides(const std::string& path, const std::vector<std:
 }  // namespace
 
 ChipParams load_chip(const std::string& path, const std::vector<std::string>& overrides) {
-  YAML::Node root = load_yaml(path);
-  for (const auto& o : overrides) apply_override(root, o);
-  ChipParams p =
-      validate_chip(read_chip_file(root, label_with_overrides(path, overrides, "--set")));
-  p.file = path;
-  return p;
+  return load_chip_text(nullptr, path, overrides);
+}
+
+ChipParams load_chip_text(const std::string* text, const std::string& path,
+                          const std::vector<std::string>& overrides) {
+  YAML::Node root = load_yaml(path, text);
+  try {
+    for (const auto& o : overrides) apply_override(root, o);
+    ChipParams p =
+        validate_chip(read_chip_file(root, label_with_overrides(path, overrides, "--set")));
+    p.file = path;
+    return p;
+  } catch (const YAML::Exception& e) {  // e.g. a mapping where a key's name belongs
+    throw InputError(path + ": malformed chip config: " + e.msg);
+  }
 }
 
 std::string preset_path(std::string_view name) {
@@ -896,11 +908,15 @@ AnnAcceleratorParams validate_ann_accelerator(const AnnAcceleratorFile& f) {
 AnnAcceleratorParams load_ann_accelerator(const std::string& path,
                                           const std::vector<std::string>& overrides) {
   YAML::Node root = load_yaml(path);
-  for (const auto& o : overrides) apply_override(root, o);
-  AnnAcceleratorParams p = validate_ann_accelerator(
-      read_ann_accelerator_file(root, label_with_overrides(path, overrides, "--ann-set")));
-  p.file = path;
-  return p;
+  try {
+    for (const auto& o : overrides) apply_override(root, o);
+    AnnAcceleratorParams p = validate_ann_accelerator(
+        read_ann_accelerator_file(root, label_with_overrides(path, overrides, "--ann-set")));
+    p.file = path;
+    return p;
+  } catch (const YAML::Exception& e) {  // e.g. a mapping where a key's name belongs
+    throw InputError(path + ": malformed accelerator config: " + e.msg);
+  }
 }
 
 EnergyTable AnnAcceleratorParams::energy_table() const {

@@ -174,6 +174,10 @@ void apply_override(YAML::Node& root, std::string_view assignment);
 
 // Reads the file, applies overrides in order, validates.
 ChipParams load_chip(const std::string& path, const std::vector<std::string>& overrides = {});
+// The same with the YAML given as `text` (not null) instead of read from `path`,
+// which then only labels messages. For tests and the fuzz harness.
+ChipParams load_chip_text(const std::string* text, const std::string& path,
+                          const std::vector<std::string>& overrides = {});
 
 // Path of a shipped preset by name: "loihi" -> <source dir>/hw_models/presets/loihi.yaml.
 std::string preset_path(std::string_view name);

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "workloads/errors.h"
+
 namespace nmsim {
 
 const char* to_string(DatapathKind k) {
@@ -104,10 +106,10 @@ WeightScale weight_scale(const Projection& p, int state_exp, int weight_bits) {
   w.exponent = weight_exponent(p, weight_bits);
   w.shift = w.exponent - state_exp;
   if (w.shift < 0 || w.shift + weight_bits - 1 >= 40)
-    throw std::invalid_argument("datapath: projection '" + p.name + "' has weight exponent " +
-                                std::to_string(w.exponent) + " against state exponent " +
-                                std::to_string(state_exp) +
-                                ": its weights would need 2^40 state units or more");
+    throw InputError("projection '" + p.name + "': fixed datapath weight exponent " +
+                     std::to_string(w.exponent) + " against state exponent " +
+                     std::to_string(state_exp) +
+                     ": its weights would need 2^40 state units or more");
   return w;
 }
 
@@ -148,16 +150,16 @@ NetworkQuantization quantize(const Network& net, const DatapathParams& p) {
 int64_t to_state(double x, int state_exp, int state_bits) {
   const double m = static_cast<double>(state_max(state_bits));
   const double u = std::round(std::ldexp(x, -state_exp));
-  if (std::isnan(u)) throw std::invalid_argument("datapath: NaN parameter");
+  if (std::isnan(u)) throw InputError("fixed datapath: a NaN parameter");
   return static_cast<int64_t>(std::clamp(u, -m, m));
 }
 
 int64_t quantize_factor(double f, int bits) {
   const double q = std::round(std::ldexp(f, bits));
   if (!(std::abs(q) < 1073741824.0))  // 2^30; also rejects NaN
-    throw std::invalid_argument("datapath: factor " + std::to_string(f) +
-                                " is too large for the fixed datapath (|f| * 2^" +
-                                std::to_string(bits) + " must be below 2^30)");
+    throw InputError("factor " + std::to_string(f) +
+                     " is too large for the fixed datapath (|f| * 2^" + std::to_string(bits) +
+                     " must be below 2^30)");
   return static_cast<int64_t>(q);
 }
 

@@ -4,6 +4,7 @@
 
 #include "hw_models/datapath.h"
 #include "hw_models/neuron.h"
+#include "workloads/errors.h"
 
 namespace nmsim {
 
@@ -29,34 +30,39 @@ void NeuronGroup::init_fixed(const Population& pop, int64_t begin, const Dynamic
   dq_.assign(n, 0);
   gq_.assign(n, 0);
   const int B = dp.decay_bits;
-  for (size_t i = 0; i < n; ++i) {
-    const double r = at(p.r, i, 1.0);
-    switch (model_) {
-      case NeuronModel::LIF:
-      case NeuronModel::LI: {
-        const double a = opt.dt / at(p.tau, i, 1.0);
-        dq_[i] = quantize_factor(1.0 - a, B);
-        gq_[i] = quantize_factor(a * r, B);
-        break;
+  for (size_t i = 0; i < n; ++i) try {
+      const double r = at(p.r, i, 1.0);
+      switch (model_) {
+        case NeuronModel::LIF:
+        case NeuronModel::LI: {
+          const double a = opt.dt / at(p.tau, i, 1.0);
+          dq_[i] = quantize_factor(1.0 - a, B);
+          gq_[i] = quantize_factor(a * r, B);
+          break;
+        }
+        case NeuronModel::CubaLIF:
+        case NeuronModel::CubaLI: {
+          const double a = opt.dt / at(p.tau_mem, i, 1.0);
+          const double a_syn = opt.dt / at(p.tau_syn, i, 1.0);
+          dq_[i] = quantize_factor(1.0 - a, B);
+          gq_[i] = quantize_factor(a * r, B);
+          dq_syn_.push_back(quantize_factor(1.0 - a_syn, B));
+          gq_syn_.push_back(quantize_factor(a_syn * at(p.w_in, i, 1.0), B));
+          break;
+        }
+        case NeuronModel::IF:
+        case NeuronModel::Integrator:
+          gq_[i] = quantize_factor(r, B);
+          break;
+        default:
+          break;
       }
-      case NeuronModel::CubaLIF:
-      case NeuronModel::CubaLI: {
-        const double a = opt.dt / at(p.tau_mem, i, 1.0);
-        const double a_syn = opt.dt / at(p.tau_syn, i, 1.0);
-        dq_[i] = quantize_factor(1.0 - a, B);
-        gq_[i] = quantize_factor(a * r, B);
-        dq_syn_.push_back(quantize_factor(1.0 - a_syn, B));
-        gq_syn_.push_back(quantize_factor(a_syn * at(p.w_in, i, 1.0), B));
-        break;
-      }
-      case NeuronModel::IF:
-      case NeuronModel::Integrator:
-        gq_[i] = quantize_factor(r, B);
-        break;
-      default:
-        break;
+    } catch (const InputError& e) {
+      throw InputError("population '" + pop.name + "', neuron " + std::to_string(begin + i) + ": " +
+                       e.what() +
+                       " (rule: the chip's fixed datapath holds leak factors and input gains in "
+                       "30 bits; --set chip.core.datapath=float32 runs it ideally)");
     }
-  }
   if (!dq_syn_.empty()) iq_.assign(n, 0);
   vq_.assign(n, 0);
 }

@@ -1,5 +1,7 @@
 #include "sim/ann_run.h"
 
+#include "sim/isolate.h"
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -42,7 +44,7 @@ void run_ann_only(const RunOptions& o) {
   if (o.out.empty()) throw InputError("--out: an output directory is required");
   NirReadOptions ro;
   ro.synapses = false;
-  const Network net = read_nir(o.model, ro);
+  const Network net = read_nir_isolated(o.model, ro);
   const AnnAcceleratorParams params = load_ann_accelerator(o.ann_hw, o.ann_overrides);
   InputSet inputs = InputSet::open(o, net, o.timesteps_given);
   std::vector<AnnLayer> layers = measured_ann_layers(net, inputs, params);

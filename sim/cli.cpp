@@ -14,6 +14,7 @@
 #include "mapper/mapping.h"
 #include "sim/ann_run.h"
 #include "sim/chip.h"
+#include "sim/isolate.h"
 #include "sim/run.h"
 #include "workloads/errors.h"
 #include "workloads/nir_reader.h"
@@ -37,7 +38,7 @@ std::string join_args(int argc, char** argv) {
 }
 
 void inspect(const std::string& model, bool as_json) {
-  const Network net = read_nir(model);
+  const Network net = read_nir_isolated(model);
   nlohmann::ordered_json j;
   j["model"] = model;
   j["input_shape"] = net.pop(net.input).shape;
@@ -73,7 +74,7 @@ void inspect(const std::string& model, bool as_json) {
   j["totals"] = {
       {"neurons", neurons}, {"synapses", synapses}, {"macs", macs}, {"parameters", params}};
   if (as_json) {
-    std::cout << j.dump(1) << "\n";
+    std::cout << j.dump(1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << model << ": input " << shape_str(net.pop(net.input).shape) << ", output "
@@ -290,7 +291,7 @@ int nmsim_main(int argc, char** argv) {
       return 0;
     }
     if (*map) {
-      const Network net = read_nir(m_model);
+      const Network net = read_nir_isolated(m_model);
       const ChipParams chip = load_chip(resolve_hw(m_hw), m_set);
       const Mapping m =
           m_mapping.empty() ? map_network(net, chip) : read_mapping(m_mapping, net, chip);

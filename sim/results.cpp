@@ -17,6 +17,13 @@ namespace nmsim {
 namespace fs = std::filesystem;
 using ojson = nlohmann::ordered_json;
 
+// Names, sources and paths come from the user's files and need not be UTF-8:
+// JSON output replaces invalid bytes (U+FFFD) instead of throwing at the end of a run.
+template <class J>
+std::string dump(const J& j, int indent = -1) {
+  return j.dump(indent, ' ', false, ojson::error_handler_t::replace);
+}
+
 // ------------------------------------------------------------------ ShardResult
 
 void ShardResult::init(size_t n_cores, int64_t n_outputs, int T, int64_t n_samples) {
@@ -204,7 +211,7 @@ void write_csv(const fs::path& p, const ojson& rows) {
       if (v.is_string())
         os << v.get<std::string>();
       else if (!v.is_null())
-        os << v.dump();
+        os << dump(v);
     }
     os << "\n";
   }
@@ -465,15 +472,15 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
         {{"name", info.name}, {"unit", info.unit}, {"description", info.description}});
   j["counter_descriptions"] = counters;
 
-  ojson cfg = ojson::parse(chip.to_json().dump());
-  cfg["energy_table"] = ojson::parse(table.to_json().dump());
+  ojson cfg = ojson::parse(dump(chip.to_json()));
+  cfg["energy_table"] = ojson::parse(dump(table.to_json()));
   j["config"] = cfg;
-  j["ann_config"] = ojson::parse(ann.params().to_json().dump());
-  j["ann_layers"] = ojson::parse(ann_result.to_json().dump());
+  j["ann_config"] = ojson::parse(dump(ann.params().to_json()));
+  j["ann_layers"] = ojson::parse(dump(ann_result.to_json()));
 
   {
     std::ofstream os(dir / "run.json");
-    os << j.dump(1) << "\n";
+    os << dump(j, 1) << "\n";
     if (!os) throw std::runtime_error("cannot write " + (dir / "run.json").string());
   }
   write_csv(dir / "layers.csv", layers);
@@ -483,11 +490,10 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   // Wall-clock figures vary from run to run; they live outside run.json so
   // that run.json is byte-identical for the same model, chip, inputs and seed.
   std::ofstream perf(dir / "perf.json");
-  perf << ojson{{"wall_s", wall_s},
-                {"jobs", o.jobs},
-                {"synops_per_wall_s", static_cast<double>(total(Ctr::synops)) / wall_s}}
-              .dump(1)
-       << "\n";
+  const ojson pj{{"wall_s", wall_s},
+                 {"jobs", o.jobs},
+                 {"synops_per_wall_s", static_cast<double>(total(Ctr::synops)) / wall_s}};
+  perf << dump(pj, 1) << "\n";
 }
 
 }  // namespace nmsim

@@ -21,6 +21,7 @@
 #include "sim/ann_run.h"
 #include "sim/chip.h"
 #include "sim/inputs.h"
+#include "sim/isolate.h"
 #include "sim/results.h"
 #include "workloads/errors.h"
 #include "workloads/nir_reader.h"
@@ -95,7 +96,7 @@ void run_simulation(const RunOptions& o) {
   if (o.layer_delay > 1)
     throw InputError("--layer-delay: " + std::to_string(o.layer_delay) + " must be 0 or 1");
 
-  const Network net = read_nir(o.model);
+  const Network net = read_nir_isolated(o.model);
   check_delays(net, o.dt);
   const ChipParams chip = load_chip(o.hw, o.overrides);
   const AnnAcceleratorParams ann_params = load_ann_accelerator(o.ann_hw, o.ann_overrides);

@@ -89,7 +89,11 @@ std::string dict_value(const std::string& header, const std::string& key, const 
 NpyArray read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open (rule: a NumPy .npy file)");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_npy_bytes(bytes, path);
+}
+
+NpyArray read_npy_bytes(std::string_view bytes, const std::string& path) {
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
     throw InputError(path + ": not a .npy file (bad magic)");
   const auto major = static_cast<unsigned char>(bytes[6]);
@@ -107,7 +111,7 @@ NpyArray read_npy(const std::string& path) {
                      " unsupported (rule: versions 1-3)");
   }
   if (bytes.size() < hstart + hlen) throw InputError(path + ": truncated .npy header");
-  const std::string header = bytes.substr(hstart, hlen);
+  const std::string header(bytes.substr(hstart, hlen));
 
   NpyArray a;
   {
@@ -150,12 +154,19 @@ NpyArray read_npy(const std::string& path) {
     throw InputError(path + ": dtype '" + a.descr +
                      "' unsupported (rule: little-endian float32, float64, uint8, int32, int64 "
                      "or bool)");
-  const auto n = static_cast<size_t>(numel(a.shape));
+  // Sizes only: a negative entry, or a product past int64 (numel would
+  // overflow), is refused before anything is allocated.
+  int64_t count = 1;
+  for (int64_t d : a.shape)
+    if (d < 0 || __builtin_mul_overflow(count, d, &count))
+      throw InputError(path + ": npy 'shape' " + shape_str(a.shape) +
+                       " is not a size (rule: entries >= 0, product below 2^63)");
+  const auto n = static_cast<size_t>(count);
   const size_t data_start = hstart + hlen;
-  if (bytes.size() - data_start < n * dt->size)
+  if ((bytes.size() - data_start) / dt->size < n)
     throw InputError(path + ": holds " + std::to_string(bytes.size() - data_start) +
-                     " data bytes, shape " + shape_str(a.shape) + " needs " +
-                     std::to_string(n * dt->size) + " (truncated file?)");
+                     " data bytes, shape " + shape_str(a.shape) + " needs " + std::to_string(n) +
+                     " values of " + std::to_string(dt->size) + " bytes (truncated file?)");
   a.data.resize(n);
   const char* p = bytes.data() + data_start;
   for (size_t i = 0; i < n; ++i, p += dt->size) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workloads/network.h"
@@ -35,6 +36,8 @@ struct NpyArray {
   std::vector<float> data;
 };
 NpyArray read_npy(const std::string& path);
+// The same from the file's bytes in memory; `path` labels messages.
+NpyArray read_npy_bytes(std::string_view bytes, const std::string& path);
 void write_npy(const std::string& path, const Shape& shape, std::span<const float> data);
 void write_npy(const std::string& path, const Shape& shape, std::span<const uint8_t> data);
 

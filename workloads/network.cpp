@@ -8,9 +8,14 @@
 
 namespace nmsim {
 
+// Shapes read from files can describe absurd sizes: the product saturates at
+// INT64_MAX instead of overflowing, and callers refuse anything that large.
 int64_t numel(const Shape& s) {
+  for (int64_t d : s)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s)
+    if (__builtin_mul_overflow(n, d, &n)) return INT64_MAX;
   return n;
 }
 

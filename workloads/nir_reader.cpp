@@ -26,6 +26,14 @@ constexpr uint64_t kMaxElements = uint64_t{1} << 31;
 constexpr int kMaxNesting = 32;
 constexpr size_t kMaxStringBytes = size_t{1} << 26;
 constexpr uint64_t kMaxSynapses = uint64_t{1} << 31;
+// Integer parameters (kernel, stride, padding, dilation, groups, dims) above this
+// are refused, so that shape arithmetic on them cannot overflow int64.
+constexpr double kMaxIntParam = 0x1p31;
+// A declared dimension as an integer; -1 (matching no shape) for NaN, fractions
+// and values out of range, which must not be converted.
+int64_t as_dim(double x) {
+  return x == std::floor(x) && std::fabs(x) <= kMaxIntParam ? static_cast<int64_t>(x) : -1;
+}
 
 const char* const kSupported =
     "Input, Output, Affine, Linear, Scale, Conv1d, Conv2d, Flatten, SumPool2d, AvgPool2d, Delay, "
@@ -503,8 +511,9 @@ int64_t Compiler::int_scalar(uint32_t n, const std::string& key,
     if (dflt) return *dflt;
     v = &need(n, key);
   }
-  if (v->is_string || v->num.size() != 1 || v->num[0] != std::floor(v->num[0]))
-    fail_node(n, "dataset '" + key + "' is " + value_str(*v) + " (rule: one integer)");
+  if (v->is_string || v->num.size() != 1 || v->num[0] != std::floor(v->num[0]) ||
+      std::fabs(v->num[0]) > kMaxIntParam)
+    fail_node(n, "dataset '" + key + "' is " + value_str(*v) + " (rule: one integer, |x| <= 2^31)");
   return static_cast<int64_t>(v->num[0]);
 }
 
@@ -515,12 +524,13 @@ std::array<int64_t, 2> Compiler::int_pair(uint32_t n, const std::string& key, in
   if (!v && dflt) return {spatial == 1 ? absent : *dflt, *dflt};
   if (!v) v = &need(n, key);
   auto bad = [&] {
-    fail_node(n, "dataset '" + key + "' is " + value_str(*v) + " (rule: an integer >= " +
-                     std::to_string(min) + " or " + std::to_string(spatial) + " of them)");
+    fail_node(n, "dataset '" + key + "' is " + value_str(*v) +
+                     " (rule: an integer >= " + std::to_string(min) + " and <= 2^31, or " +
+                     std::to_string(spatial) + " of them)");
   };
   if (v->is_string || (v->num.size() != 1 && v->num.size() != static_cast<size_t>(spatial))) bad();
   for (double x : v->num)
-    if (x != std::floor(x) || x < static_cast<double>(min)) bad();
+    if (x != std::floor(x) || x < static_cast<double>(min) || x > kMaxIntParam) bad();
   const auto a = static_cast<int64_t>(v->num[0]);
   const auto b = static_cast<int64_t>(v->num.back());
   return spatial == 1 ? std::array<int64_t, 2>{absent, a} : std::array<int64_t, 2>{a, b};
@@ -544,6 +554,8 @@ Shape Compiler::shape_param(uint32_t n, const std::string& key) const {
       fail_node(n, "dataset '" + key + "' is " + value_str(v) + " (rule: positive integers)");
     s.push_back(static_cast<int64_t>(x));
   }
+  if (numel(s) >= (int64_t{1} << 32))
+    fail_node(n, "dataset '" + key + "' is " + value_str(v) + " (rule: fewer than 2^32 elements)");
   return s;
 }
 
@@ -681,7 +693,7 @@ void Compiler::build_conv(uint32_t n, int spatial) {
   if (const Value* is = param(n, "input_shape"); is && !(is->num.empty() && !is->is_string)) {
     const Shape spatial_in(ni.in.begin() + 1, ni.in.end());
     Shape declared;
-    for (double x : is->num) declared.push_back(static_cast<int64_t>(x));
+    for (double x : is->num) declared.push_back(as_dim(x));
     if (is->is_string || declared != spatial_in)
       fail_node(n, "input_shape " + value_str(*is) + " does not match the inferred input " +
                        shape_str(ni.in) + " (rule: input_shape = input's spatial dims)");
@@ -723,6 +735,8 @@ void Compiler::build_conv(uint32_t n, int spatial) {
   op.kind = LinOp::Conv;
   op.w = w.num;
   ni.out = spatial == 2 ? Shape{cout, op.Ho, op.Wo} : Shape{cout, op.Wo};
+  if (numel(ni.out) >= (int64_t{1} << 32))
+    fail_node(n, "output " + shape_str(ni.out) + " has 2^32 or more elements");
   op.macs = static_cast<uint64_t>(cout * op.Ho * op.Wo * op.cin_g * op.kh * op.kw);
   op.params = w.num.size();
   if (const Value* b = param(n, "bias")) {
@@ -762,6 +776,10 @@ void Compiler::build_pool(uint32_t n, bool avg) {
                      shape_str(ni.in) + " (rule: output size >= 1)");
   op.Ho = (op.H + 2 * op.ph - op.kh) / op.sh + 1;
   op.Wo = (op.W + 2 * op.pw - op.kw) / op.sw + 1;
+  if (numel({op.C, op.Ho, op.Wo}) >= (int64_t{1} << 32) ||
+      numel({op.kh, op.kw}) > (int64_t{1} << 31))
+    fail_node(n,
+              "output or window too large (rule: fewer than 2^32 outputs, 2^31 window elements)");
   op.pool_scale = avg ? 1.0 / static_cast<double>(op.kh * op.kw) : 1.0;
   op.cin_g = 1;
   op.cout_g = 1;
@@ -1017,7 +1035,7 @@ void Compiler::infer_node(uint32_t n) {
                            shape_str(ni.in) + " (rule: 0 <= start <= end < rank)");
         if (const Value* it = param(n, "input_type"); it && !it->is_string && !it->num.empty()) {
           Shape declared;
-          for (double x : it->num) declared.push_back(static_cast<int64_t>(x));
+          for (double x : it->num) declared.push_back(as_dim(x));
           if (declared != ni.in)
             fail_node(n, "input_type " + shape_str(declared) +
                              " does not match the inferred input " + shape_str(ni.in));
@@ -1296,16 +1314,9 @@ Network Compiler::compile() {
 
 }  // namespace
 
-Network read_nir(const std::string& path, const NirReadOptions& options) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw InputError(path + ": no such file (rule: --model names a NIR .nir file)");
-  H5File f(path);
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    f.fail("not an HDF5 file, or truncated (rule: NIR models are HDF5 files)");
-  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) f.fail("cannot open as HDF5 (truncated or corrupt file?)");
+namespace {
+// Everything after opening: the same for a file on disk and an in-memory image.
+Network read_open_file(const H5File& f, hid_t file, const NirReadOptions& options) {
   if (!f.exists(file, "node") || !f.is_group(file, "node"))
     f.fail("missing group 'node' (rule: a NIR file holds its graph in group 'node')");
   Hid root(H5Gopen2(file, "node", H5P_DEFAULT), H5Gclose);
@@ -1319,6 +1330,35 @@ Network read_nir(const std::string& path, const NirReadOptions& options) {
   if (g.nodes.empty()) f.fail("graph 'node' has no nodes");
   Compiler c(f, g, options);
   return c.compile();
+}
+}  // namespace
+
+Network read_nir(const std::string& path, const NirReadOptions& options) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(path + ": no such file (rule: --model names a NIR .nir file)");
+  H5File f(path);
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    f.fail("not an HDF5 file, or truncated (rule: NIR models are HDF5 files)");
+  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) f.fail("cannot open as HDF5 (truncated or corrupt file?)");
+  return read_open_file(f, file, options);
+}
+
+Network read_nir_image(const void* data, size_t size, const std::string& name,
+                       const NirReadOptions& options) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  H5File f(name);
+  if (size == 0) f.fail("empty file (rule: NIR models are HDF5 files)");
+  // The core driver without a backing store reads (a copy of) the buffer only.
+  Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fapl.ok() || H5Pset_fapl_core(fapl, 64 * 1024, false) < 0 ||
+      H5Pset_file_image(fapl, const_cast<void*>(data), size) < 0)
+    f.fail("cannot read as an HDF5 image (not an HDF5 file, or truncated?)");
+  Hid file(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose);
+  if (!file.ok()) f.fail("cannot open as HDF5 (truncated or corrupt file?)");
+  return read_open_file(f, file, options);
 }
 
 }  // namespace nmsim

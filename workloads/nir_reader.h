@@ -37,6 +37,7 @@
 //    A linear node shared by several projections is counted in the first only.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "workloads/network.h"
@@ -51,5 +52,10 @@ struct NirReadOptions {
 };
 
 Network read_nir(const std::string& path, const NirReadOptions& options = {});
+
+// The same from an HDF5 file image in memory (as read from a .nir file); `name`
+// labels messages. For tests and the fuzz harnesses.
+Network read_nir_image(const void* data, size_t size, const std::string& name,
+                       const NirReadOptions& options = {});
 
 }  // namespace nmsim
