@@ -70,6 +70,11 @@ class NeuronGroup {
     return v_[i] == v_leak_[i] && (i_syn_.empty() || i_syn_[i] == 0.f);
   }
 
+  // The per-neuron view of NeuronStepCounts: while set, every step() also writes
+  // 1 (active) or 0 (inactive) per neuron into *out (sized here). nmsim sweep
+  // records it to regroup the neurons into the cores of other mappings.
+  void record_active(std::vector<uint8_t>* out);
+
  private:
   NeuronModel model_;
   int64_t begin_, end_;
@@ -81,6 +86,7 @@ class NeuronGroup {
   std::vector<float> b_syn_;  // input gain into the synaptic current (CubaLIF, CubaLI)
   std::vector<float> v_leak_, v_th_, v_reset_;  // v_leak_ is the rest value
   std::vector<float> v_, i_syn_;
+  std::vector<uint8_t>* active_out_ = nullptr;
 };
 
 }  // namespace nmsim
