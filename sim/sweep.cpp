@@ -266,34 +266,35 @@ class Worker {
             {"activity", !exists ? "none" : reusable ? "ready" : "noreuse"}};
   }
 
-  // The row's figures: run.json as nmsim run writes it for this configuration.
+  // The row's figures: run.json's summary as nmsim run writes it for this
+  // configuration (with keep_runs, the whole run directory is kept).
   json figures(const Prepared& p, const ShardResult& r, const std::string& hash) {
-    const fs::path run = scratch_ / "run";
-    fs::create_directories(scratch_);
-    fs::remove_all(run);
-    fs::create_directories(run);
-    write_run_directory(run, p.o, p.md->net, *p.map->mapping, p.chip, r, *p.md->inputs, *p.md->ann,
-                        p.md->ann_result, 0.0);
-    json summary;
-    {
-      std::ifstream is(run / "run.json");
-      summary = json::parse(is).at("summary");
+    nlohmann::ordered_json run;
+    if (spec_.keep_runs) {
+      const fs::path keep = dir_ / "runs" / hash;
+      const fs::path part = keep.string() + ".partial";
+      fs::remove_all(part);
+      fs::create_directories(part);
+      write_run_directory(part, p.o, p.md->net, *p.map->mapping, p.chip, r, *p.md->inputs,
+                          *p.md->ann, p.md->ann_result, 0.0);
+      fs::remove_all(keep);
+      fs::rename(part, keep);
+      std::ifstream is(keep / "run.json");
+      run = nlohmann::ordered_json::parse(is);
+    } else {
+      run = run_json(p.o, p.md->net, *p.map->mapping, p.chip, r, *p.md->inputs, *p.md->ann,
+                     p.md->ann_result);
     }
+    const auto& summary = run.at("summary");
     json f = json::object();
     for (const SweepFigure& fig : kSweepFigures) {
       const std::string src = fig.source;
       const size_t dot = src.find('.');
-      const json& part = summary.at(src.substr(0, dot));
+      const auto& part = summary.at(src.substr(0, dot));
       const std::string key = src.substr(dot + 1);
-      f[fig.column] = part.contains(key) ? part[key] : json();
+      f[fig.column] = part.contains(key) ? json(part[key]) : json();
     }
     if (f["chips_used"].is_null()) f["chips_used"] = 1;  // one chip until multi-chip systems
-    if (spec_.keep_runs) {
-      const fs::path keep = dir_ / "runs" / hash;
-      fs::create_directories(keep.parent_path());
-      fs::remove_all(keep);
-      fs::rename(run, keep);
-    }
     return f;
   }
 
