@@ -178,10 +178,12 @@ SweepSpec read_sweep_spec(const std::string& path) {
     throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
   }
   if (!root.IsMap()) throw InputError(path + ": expected a mapping (model:, hw:, axes:, ...)");
+  std::set<std::string> top;
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string k = it->first.as<std::string>();
     if (std::find(kTopKeys.begin(), kTopKeys.end(), k) == kTopKeys.end())
       r.fail(k, "unknown key (known: " + join(kTopKeys) + ")");
+    if (!top.insert(k).second) r.fail(k, "given twice");
   }
 
   SweepSpec spec;
@@ -254,7 +256,9 @@ SweepSpec read_sweep_spec(const std::string& path) {
         r.fail(where, "not a chip key (an axis is a key --set takes, such as chip.core.neurons "
                       "(nmsim keys lists them), or model or hw)");
       for (const auto& b : spec.axes)
-        if (b.key == a.key) r.fail(where, "given twice (as an axis and as a list)");
+        if (b.key == a.key)
+          r.fail(where, a.key == "model" || a.key == "hw" ? "given twice (as an axis and as a list)"
+                                                          : "given twice");
       const YAML::Node v = it->second;
       if (!v.IsSequence()) r.fail(where, "expected a list of values, e.g. [256, 512]");
       if (v.size() == 0) r.fail(where, "empty list (give at least one value)");
