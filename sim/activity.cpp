@@ -87,6 +87,23 @@ void get_vec(std::istream& is, std::vector<T>& v) {
   is.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(n * sizeof(T)));
 }
 
+// Adds the messages that the `fired` neurons (local indices) send through route
+// table `rt` to per-destination-core tallies: messages in n[d], synaptic events
+// (ops[e] per route entry) in syn[d]; destinations first reached go to `touched`.
+void tally_routes(const RouteTable& rt, const uint64_t* ops, const std::vector<uint32_t>& fired,
+                  uint64_t* n, uint64_t* syn, std::vector<uint32_t>& touched) {
+  const uint32_t* row = rt.row_ptr.data();
+  const CoreId* dests = rt.dests.data();
+  for (const uint32_t f : fired) {
+    const uint32_t end = row[f + 1];
+    for (uint32_t e = row[f]; e < end; ++e) {
+      const uint32_t d = idx(dests[e]);
+      if (n[d]++ == 0) touched.push_back(d);
+      syn[d] += ops[e];
+    }
+  }
+}
+
 Ctr synops_kind(ProjKind k) {
   return k == ProjKind::Conv    ? Ctr::synops_conv
          : k == ProjKind::Dense ? Ctr::synops_dense
@@ -383,27 +400,37 @@ ReplayPlan::Impl::Impl(const Network& net, const Mapping& map, const Activity& a
     return o;
   };
 
-  // Input: per input core, the synapses each input value reaches on it (as
-  // CoreModel::receive_input() walks them).
-  std::vector<std::vector<uint64_t>> in_syn;  // [k][input index]
-  for (size_t c = 0; c < ncores; ++c) {
-    const PopId pop = m.slices[c].pop;
-    std::vector<uint64_t> cnt;
-    bool fed = false;
+  // Input: per input value, the input cores it reaches and with how many
+  // synapses there (what CoreModel::receive_input() walks).
+  std::vector<std::vector<std::pair<uint32_t, uint64_t>>> in_syn(
+      static_cast<size_t>(a.input_size()));  // [input index] -> (input core slot, synapses)
+  std::vector<int> in_slot(ncores, -1);
+  for (size_t c = 0; c < ncores; ++c)
+    for (uint32_t j : net.incoming(m.slices[c].pop))
+      if (net.pop(net.projs[j].src).model == NeuronModel::Input && in_slot[c] < 0) {
+        in_slot[c] = static_cast<int>(input_cores.size());
+        input_cores.push_back(static_cast<uint32_t>(c));
+      }
+  std::vector<PopId> fed;  // populations fed by the Input, each once
+  for (uint32_t c : input_cores)
+    if (std::find(fed.begin(), fed.end(), m.slices[c].pop) == fed.end())
+      fed.push_back(m.slices[c].pop);
+  for (PopId pop : fed) {
+    const auto& own = owners(pop);
     for (uint32_t j : net.incoming(pop)) {
       const Projection& pr = net.projs[j];
       if (net.pop(pr.src).model != NeuronModel::Input) continue;
-      fed = true;
-      const auto& own = owners(pop);
-      cnt.resize(std::max<size_t>(cnt.size(), pr.row_ptr.size() - 1), 0);
-      for (size_t i = 0; i + 1 < pr.row_ptr.size(); ++i)
-        for (uint64_t s = pr.row_ptr[i]; s < pr.row_ptr[i + 1]; ++s)
-          cnt[i] += own[pr.synapses[s].post] == c;
+      for (size_t i = 0; i + 1 < pr.row_ptr.size() && i < in_syn.size(); ++i)
+        for (uint64_t s = pr.row_ptr[i]; s < pr.row_ptr[i + 1]; ++s) {
+          const auto k = static_cast<uint32_t>(in_slot[own[pr.synapses[s].post]]);
+          auto& list = in_syn[i];
+          auto it = std::find_if(list.begin(), list.end(), [&](auto& e) { return e.first == k; });
+          if (it == list.end())
+            list.emplace_back(k, 1);
+          else
+            ++it->second;
+        }
     }
-    if (!fed) continue;
-    cnt.resize(std::max<size_t>(cnt.size(), static_cast<size_t>(a.input_size())), 0);
-    input_cores.push_back(static_cast<uint32_t>(c));
-    in_syn.push_back(std::move(cnt));
   }
 
   // Routes: per core and route table entry (rt.dests), the synapses of that
@@ -447,10 +474,12 @@ ReplayPlan::Impl::Impl(const Network& net, const Mapping& map, const Activity& a
       const uint64_t* rec = a.step(s, t);
       CoreCounters& st = steps[t];
       set_bits_range(rec, 0, a.input_size(), in_nz);
+      const size_t first_input = input_ops.size();
+      input_ops.resize(first_input + input_cores.size(), 0);
+      for (uint32_t i : in_nz)
+        for (const auto& [k, n] : in_syn[i]) input_ops[first_input + k] += n;
       for (size_t k = 0; k < input_cores.size(); ++k) {
-        uint64_t ops = 0;
-        for (uint32_t i : in_nz) ops += in_syn[k][i];
-        input_ops.push_back(ops);
+        const uint64_t ops = input_ops[first_input + k];
         for (CoreCounters* cc : {&cores[input_cores[k]], &st}) {
           (*cc)[Ctr::input_synops] += ops;
           (*cc)[Ctr::synapse_reads] += ops;
@@ -479,14 +508,7 @@ ReplayPlan::Impl::Impl(const Network& net, const Mapping& map, const Activity& a
           const CorePlace& here = m.places[c];
           for (size_t r = 0; r < m.routes[c].size(); ++r) {
             const RouteTable& rt = m.routes[c][r];
-            const std::vector<uint64_t>& ops = route_ops[c][r];
-            for (uint32_t f : fired)
-              for (uint32_t e = rt.row_ptr[f]; e < rt.row_ptr[f + 1]; ++e) {
-                const uint32_t d = idx(rt.dests[e]);
-                if (bn[d] == 0) touched.push_back(d);
-                ++bn[d];
-                bops[d] += ops[e];
-              }
+            tally_routes(rt, route_ops[c][r].data(), fired, bn.data(), bops.data(), touched);
             std::sort(touched.begin(), touched.end());
             const Ctr kind = synops_kind(net.projs[rt.proj].kind);
             for (uint32_t d : touched) {
