@@ -142,39 +142,45 @@ def front_plot(ax, rows, front, x, y, xunit, yunit, xlabel, ylabel):
     fy, yl = scale_for([r[y] for r in rows], yunit) if yunit else (1.0, "")
     ax.scatter([r[x] * fx for r in rows], [r[y] * fy for r in rows], s=16, color=OTHER_COLOR,
                edgecolor="none", label="configuration")
-    f = sorted(front, key=lambda r: (r[x], r[y]))
+    f = sorted(front, key=lambda r: (r[x], r[y], r["config_index"]))
     ax.step([r[x] * fx for r in f], [r[y] * fy for r in f], where="post", color=FRONT_COLOR, lw=1)
     ax.scatter([r[x] * fx for r in f], [r[y] * fy for r in f], s=30, color=FRONT_COLOR,
                label="Pareto front", zorder=3)
+    # One label per point: the configuration indices there.
+    at = {}
     for r in f:
-        ax.annotate(str(r["config_index"]), (r[x] * fx, r[y] * fy), textcoords="offset points",
-                    xytext=(4, 3), fontsize=7, color=FRONT_COLOR)
+        at.setdefault((r[x], r[y]), []).append(str(r["config_index"]))
+    for (vx, vy), ids in at.items():
+        text = ",".join(ids) if len(ids) <= 3 else f"{ids[0]},… ({len(ids)})"
+        ax.annotate(text, (vx * fx, vy * fy), textcoords="offset points", xytext=(4, 3),
+                    fontsize=7, color=FRONT_COLOR)
     ax.set_xlabel(xlabel + (f" [{xl}]" if xl else ""))
     ax.set_ylabel(ylabel + (f" [{yl}]" if yl else ""))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
 
 
-def pareto_figures(ok, front, out_dir):
-    paths = []
+def pareto_figure(ok, front, out_dir):
+    """pareto.png: energy vs latency per inference, and each against cores used, fronts in red."""
     if not front:
-        return paths
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    front_plot(ax, ok, front, LATENCY, ENERGY, "s", "J", "latency / inference", "energy / inference")
-    ax.set_title("Energy vs latency per inference (numbers: configuration index)", fontsize=10)
-    path = os.path.join(out_dir, "pareto_energy_latency.png")
-    save(fig, path)
-    paths.append(path)
-    if any(_num(r.get("cores_used")) for r in ok):
-        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
-        front_plot(a, ok, pareto(ok, "cores_used", ENERGY), "cores_used", ENERGY, None, "J",
+        return None
+    cores = any(_num(r.get("cores_used")) for r in ok)
+    fig, axes = plt.subplots(1, 3 if cores else 1, figsize=(14.5 if cores else 5.5, 4.2),
+                             squeeze=False)
+    a = axes[0]
+    front_plot(a[0], ok, front, LATENCY, ENERGY, "s", "J", "latency / inference", "energy / inference")
+    a[0].set_title("energy vs latency", fontsize=10)
+    if cores:
+        front_plot(a[1], ok, pareto(ok, "cores_used", ENERGY), "cores_used", ENERGY, None, "J",
                    "cores used", "energy / inference")
-        front_plot(b, ok, pareto(ok, "cores_used", LATENCY), "cores_used", LATENCY, None, "s",
+        a[1].set_title("energy vs cores used", fontsize=10)
+        front_plot(a[2], ok, pareto(ok, "cores_used", LATENCY), "cores_used", LATENCY, None, "s",
                    "cores used", "latency / inference")
-        path = os.path.join(out_dir, "pareto_cores.png")
-        save(fig, path)
-        paths.append(path)
-    return paths
+        a[2].set_title("latency vs cores used", fontsize=10)
+    fig.suptitle("Pareto fronts (labels: configuration index)", fontsize=10)
+    path = os.path.join(out_dir, "pareto.png")
+    save(fig, path)
+    return path
 
 
 def fmt(col, v):
@@ -218,22 +224,18 @@ def build(directory):
         parts.append(page.note("The sweep is not complete: rerun nmsim sweep to finish it."))
 
     parts.append(page.heading("Pareto front: energy vs latency per inference"))
-    figs = pareto_figures(ok, front, fig_dir)
-    if figs:
-        parts.append(page.figure(os.path.relpath(figs[0], directory),
-                                 "Every configuration that runs (grey) and the Pareto front (red): no "
-                                 "other configuration has both lower energy and lower latency per "
-                                 "inference."))
+    fig = pareto_figure(ok, front, fig_dir)
+    if fig:
+        parts.append(page.figure(os.path.relpath(fig, directory),
+                                 "Every configuration that runs (grey) and the Pareto front (red): on "
+                                 "the left, no other configuration has both lower energy and lower "
+                                 "latency per inference; in the middle and on the right, the fewest "
+                                 "cores for a given energy or latency."))
         shown = [c for c in [ENERGY, LATENCY, "accuracy", "cores_used"] if c in columns]
         parts.append(page.table(["config"] + axes + shown,
                                 [[r["config_index"]] + [r[a] for a in axes] + [fmt(c, r[c]) for c in shown]
                                  for r in sorted(front, key=lambda r: r[ENERGY])]))
-        parts.append(page.paragraph("The front's rows, every column, are in pareto.csv."))
-        if len(figs) > 1:
-            parts.append(page.heading("Energy and latency against cores used"))
-            parts.append(page.figure(os.path.relpath(figs[1], directory),
-                                     "Pareto fronts of energy (left) and latency (right) per inference "
-                                     "against the cores the mapping uses."))
+        parts.append(page.paragraph("The energy/latency front's rows, every column, are in pareto.csv."))
     else:
         parts.append(page.note("No configuration ran, so there is no front."))
 
