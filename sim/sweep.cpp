@@ -63,7 +63,8 @@ double now_s() {
 
 bool write_all(int fd, const char* p, size_t n) {
   while (n > 0) {
-    const ssize_t k = ::write(fd, p, n);
+    // A peer that has gone is an error to report, not a SIGPIPE that kills the sweep.
+    const ssize_t k = ::send(fd, p, n, MSG_NOSIGNAL);
     if (k < 0 && errno == EINTR) continue;
     if (k <= 0) return false;
     p += k;
@@ -409,7 +410,7 @@ class Worker {
     const std::string pkey = p.akey + "/" + p.map->key;
     auto it = plans_.find(pkey);
     if (it == plans_.end()) {
-      if (plans_.size() >= 4) plans_.erase(plans_.begin());
+      if (plans_.size() >= 2) plans_.erase(plans_.begin());  // they grow with the samples
       PlanEntry e{a, p.map, std::make_unique<ReplayPlan>(p.md->net, *p.map->mapping, *a)};
       it = plans_.emplace(pkey, std::move(e)).first;
     }
@@ -757,44 +758,45 @@ class Coordinator {
   double t0_ = 0, last_print_ = 0;
 };
 
-// Serves local workers until the coordinator is done. `extra` is polled in
-// between (the MPI side of rank 0); it returns false when it has nothing to do.
+// Serves local workers until the coordinator is done. `extra` (the MPI side of
+// rank 0) is called once per round to take remote results in and hand remote
+// tasks out. Every round takes all results in before handing tasks out, so
+// that "nothing in flight and nothing to hand out" means the sweep is stuck.
 void serve_local(Coordinator& c, std::vector<LocalWorker>& ws, const std::vector<int>& slot_of,
-                 const std::function<bool()>& extra = {}) {
+                 const std::function<void()>& extra = {}) {
   for (;;) {
+    std::vector<pollfd> pfd;
+    std::vector<size_t> who;
+    for (size_t k = 0; k < ws.size(); ++k)
+      if (ws[k].fd >= 0 && c.slot_busy(slot_of[k])) {
+        pfd.push_back({ws[k].fd, POLLIN, 0});
+        who.push_back(k);
+      }
+    const int timeout = extra ? 2 : 1000;
+    if (pfd.empty()) {
+      if (extra) std::this_thread::sleep_for(std::chrono::milliseconds(timeout));
+    } else if (::poll(pfd.data(), pfd.size(), timeout) > 0) {
+      for (size_t q = 0; q < pfd.size(); ++q) {
+        if (pfd[q].revents == 0) continue;
+        const size_t k = who[q];
+        std::string msg;
+        if (!recv_msg(ws[k].fd, msg)) {
+          ::close(ws[k].fd);
+          ws[k].fd = -1;
+          c.on_slot_dead(slot_of[k], "its process ended");
+          continue;
+        }
+        c.on_result(slot_of[k], json::parse(msg));
+      }
+    }
+    if (extra) extra();
     for (size_t k = 0; k < ws.size(); ++k) {
       const int s = slot_of[k];
       if (!c.slot_idle(s)) continue;
       if (auto t = c.next_task(s))
         if (!send_msg(ws[k].fd, t->dump())) c.on_slot_dead(s, "cannot send it a task");
     }
-    const bool busy_extra = extra ? extra() : false;
-    if (c.finished() || (c.stuck() && !busy_extra)) break;
-    std::vector<pollfd> pfd;
-    std::vector<size_t> who;
-    for (size_t k = 0; k < ws.size(); ++k)
-      if (ws[k].fd >= 0 && !c.slot_idle(slot_of[k])) {
-        pfd.push_back({ws[k].fd, POLLIN, 0});
-        who.push_back(k);
-      }
-    const int timeout = extra ? 2 : 1000;
-    if (pfd.empty()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(timeout));
-      continue;
-    }
-    if (::poll(pfd.data(), pfd.size(), timeout) <= 0) continue;
-    for (size_t q = 0; q < pfd.size(); ++q) {
-      if (pfd[q].revents == 0) continue;
-      const size_t k = who[q];
-      std::string msg;
-      if (!recv_msg(ws[k].fd, msg)) {
-        ::close(ws[k].fd);
-        ws[k].fd = -1;
-        c.on_slot_dead(slot_of[k], "its process ended");
-        continue;
-      }
-      c.on_result(slot_of[k], json::parse(msg));
-    }
+    if (c.finished() || c.stuck()) break;
   }
 }
 
@@ -914,12 +916,9 @@ int mpi_root(const SweepOptions& o, const SweepSpec& spec, boost::mpi::communica
     auto buf = std::make_shared<std::string>(j.dump());
     sends.emplace_back(world.isend(rank, kTask, *buf), buf);
   };
-  auto pump = [&]() -> bool {
+  auto pump = [&] {
     for (auto it = sends.begin(); it != sends.end();)
       it = it->first.test() ? sends.erase(it) : std::next(it);
-    for (const auto& [rk, s] : remote)
-      if (c.slot_idle(s))
-        if (auto t = c.next_task(s)) send(rk.first, json{{"slot", rk.second}, {"task", *t}});
     while (auto st = world.iprobe(boost::mpi::any_source, kResult)) {
       std::string msg;
       world.recv(st->source(), kResult, msg);
@@ -931,12 +930,10 @@ int mpi_root(const SweepOptions& o, const SweepSpec& spec, boost::mpi::communica
         c.on_result(s, m.at("result"));
     }
     for (const auto& [rk, s] : remote)
-      if (c.slot_busy(s)) return true;
-    return false;
+      if (c.slot_idle(s))
+        if (auto t = c.next_task(s)) send(rk.first, json{{"slot", rk.second}, {"task", *t}});
   };
   serve_local(c, ws, slot_of, pump);
-  // Drain: every remote slot stops.
-  while (!c.finished() && pump()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   for (const auto& [rk, s] : remote) send(rk.first, json{{"slot", rk.second}, {"stop", true}});
   for (auto& [req, buf] : sends) req.wait();
   stop_workers(ws);

@@ -13,7 +13,7 @@ if ! command -v mpirun >/dev/null; then
   echo "skipped: no mpirun (Debian: openmpi-bin)"
   exit 77
 fi
-if ! ldd "$NMSIM" | grep -q libmpi; then
+if ! ldd "$NMSIM" | grep libmpi >/dev/null; then
   echo "skipped: $NMSIM was built without MPI (Debian: libboost-mpi-dev)"
   exit 77
 fi
