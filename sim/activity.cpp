@@ -23,39 +23,33 @@ size_t words_for(int64_t bits) { return static_cast<size_t>((bits + 63) / 64); }
 
 void set_bit(uint64_t* w, int64_t i) { w[i >> 6] |= uint64_t{1} << (i & 63); }
 
+// Calls f(bits, first) for the part of bitset w in [lo, lo + n) one word at a
+// time: bit b of `bits` stands for position first + b.
+template <class F>
+void for_range(const uint64_t* w, int64_t lo, int64_t n, F f) {
+  for (int64_t i = lo, end = lo + n; i < end;) {
+    const int64_t bit = i & 63;
+    const int64_t take = std::min<int64_t>(64 - bit, end - i);
+    uint64_t v = w[i >> 6] >> bit;
+    if (take < 64) v &= (uint64_t{1} << take) - 1;
+    f(v, i);
+    i += take;
+  }
+}
+
 // Set bits of w in [lo, lo + n).
 uint64_t popcount_range(const uint64_t* w, int64_t lo, int64_t n) {
   uint64_t c = 0;
-  int64_t i = lo;
-  const int64_t end = lo + n;
-  while (i < end) {
-    const int64_t word = i >> 6, bit = i & 63;
-    const int64_t take = std::min<int64_t>(64 - bit, end - i);
-    uint64_t v = w[word] >> bit;
-    if (take < 64) v &= (uint64_t{1} << take) - 1;
-    c += static_cast<uint64_t>(std::popcount(v));
-    i += take;
-  }
+  for_range(w, lo, n, [&](uint64_t v, int64_t) { c += static_cast<uint64_t>(std::popcount(v)); });
   return c;
 }
 
-// Appends (i - lo) for every set bit i of w in [lo, lo + n), ascending.
+// (i - lo) for every set bit i of w in [lo, lo + n), ascending, into `out`.
 void set_bits_range(const uint64_t* w, int64_t lo, int64_t n, std::vector<uint32_t>& out) {
   out.clear();
-  int64_t i = lo;
-  const int64_t end = lo + n;
-  while (i < end) {
-    const int64_t word = i >> 6, bit = i & 63;
-    const int64_t take = std::min<int64_t>(64 - bit, end - i);
-    uint64_t v = w[word] >> bit;
-    if (take < 64) v &= (uint64_t{1} << take) - 1;
-    while (v != 0) {
-      const int b = std::countr_zero(v);
-      out.push_back(static_cast<uint32_t>(i + b - lo));
-      v &= v - 1;
-    }
-    i += take;
-  }
+  for_range(w, lo, n, [&](uint64_t v, int64_t first) {
+    for (; v != 0; v &= v - 1) out.push_back(static_cast<uint32_t>(first + std::countr_zero(v) - lo));
+  });
 }
 
 // A population's slice order as far as the neurons' order goes: position-major

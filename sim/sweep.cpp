@@ -96,6 +96,12 @@ bool recv_msg(int fd, std::string& s) {
   return read_all(fd, s.data(), n);
 }
 
+// A small file's text; "" when it is absent.
+std::string read_text(const fs::path& p) {
+  std::ifstream is(p);
+  return std::string((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
+}
+
 // Dies with its parent, so that killing the sweep stops everything it started.
 void die_with_parent(pid_t parent) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -350,22 +356,16 @@ class Worker {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    auto error_text = [&] {
-      std::ifstream is(efile);
-      std::string s((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
-      return s;
-    };
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) throw InputError(error_text());
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) throw InputError(read_text(efile));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
       throw std::runtime_error(WIFSIGNALED(status)
                                    ? "chip simulation killed by signal " +
                                          std::to_string(WTERMSIG(status))
-                                   : "chip simulation failed: " + error_text());
+                                   : "chip simulation failed: " + read_text(efile));
     ShardResult r;
     r.load(rfile);
     if (record && why != nullptr) {
-      std::ifstream is(scratch_ / "selfcheck.txt");
-      *why = std::string((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
+      *why = read_text(scratch_ / "selfcheck.txt");
       fs::remove(scratch_ / "selfcheck.txt");
     }
     return r;
