@@ -536,7 +536,9 @@ class Coordinator {
   }
 
   int add_slot(std::string name) {
-    slots_.push_back({std::move(name)});
+    Slot slot;
+    slot.name = std::move(name);
+    slots_.push_back(std::move(slot));
     return static_cast<int>(slots_.size() - 1);
   }
 
