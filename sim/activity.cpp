@@ -48,7 +48,8 @@ uint64_t popcount_range(const uint64_t* w, int64_t lo, int64_t n) {
 void set_bits_range(const uint64_t* w, int64_t lo, int64_t n, std::vector<uint32_t>& out) {
   out.clear();
   for_range(w, lo, n, [&](uint64_t v, int64_t first) {
-    for (; v != 0; v &= v - 1) out.push_back(static_cast<uint32_t>(first + std::countr_zero(v) - lo));
+    for (; v != 0; v &= v - 1)
+      out.push_back(static_cast<uint32_t>(first + std::countr_zero(v) - lo));
   });
 }
 
@@ -71,7 +72,8 @@ void get(std::istream& is, T& v) {
 template <class T>
 void put_vec(std::ostream& os, const std::vector<T>& v) {
   put(os, static_cast<uint64_t>(v.size()));
-  os.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(T)));
+  os.write(reinterpret_cast<const char*>(v.data()),
+           static_cast<std::streamsize>(v.size() * sizeof(T)));
 }
 template <class T>
 void get_vec(std::istream& is, std::vector<T>& v) {
@@ -204,7 +206,8 @@ Activity Activity::load(const fs::path& p) {
   }
   get(is, nslots);
   a.pop_slot_.assign(nslots, -1);
-  for (size_t k = 0; k < a.pops_.size(); ++k) a.pop_slot_.at(idx(a.pops_[k].pop)) = static_cast<int>(k);
+  for (size_t k = 0; k < a.pops_.size(); ++k)
+    a.pop_slot_.at(idx(a.pops_[k].pop)) = static_cast<int>(k);
   a.step_words_ = off;
   get(is, a.outputs);
   get_vec(is, a.output_sum);
@@ -439,7 +442,8 @@ ReplayPlan::Impl::Impl(const Network& net, const Mapping& map, const Activity& a
       std::vector<uint64_t> ops(rt.dests.size(), 0);
       for (size_t k = 0; k < sl.neurons.size(); ++k) {
         const uint32_t pre = sl.neurons[k];
-        for (uint64_t s = pr.row_ptr[pre]; s < pr.row_ptr[pre + 1]; ++s) ++tally[own[pr.synapses[s].post]];
+        for (uint64_t s = pr.row_ptr[pre]; s < pr.row_ptr[pre + 1]; ++s)
+          ++tally[own[pr.synapses[s].post]];
         uint64_t listed = 0;
         for (uint32_t e = rt.row_ptr[k]; e < rt.row_ptr[k + 1]; ++e) {
           ops[e] = tally[idx(rt.dests[e])];
@@ -507,8 +511,9 @@ ReplayPlan::Impl::Impl(const Network& net, const Mapping& map, const Activity& a
             const Ctr kind = synops_kind(net.projs[rt.proj].kind);
             for (uint32_t d : touched) {
               const Hops h = hops_between(here, m.places[d]);
-              Batch b{c, d, bn[d], bops[d], static_cast<uint16_t>(h.ew), static_cast<uint16_t>(h.ns),
-                      kind};
+              Batch b{
+                  c,   d, bn[d], bops[d], static_cast<uint16_t>(h.ew), static_cast<uint16_t>(h.ns),
+                  kind};
               batches.push_back(b);
               CoreCounters& src = cores[c];
               CoreCounters& dst = cores[d];
@@ -590,12 +595,11 @@ ShardResult ReplayPlan::Impl::replay(const ChipParams& chip) const {
                         cost(Ctr::hops_ew, b.n * b.ew) + cost(Ctr::hops_ns, b.n * b.ns);
           if (!ci.spiking) now[b.src] += cost(Ctr::graded_messages, b.n);
           if (b.ew == 0 && b.ns == 0) now[b.src] += cost(Ctr::messages_local, b.n);
-          const double serial =
-              p.link_bandwidth_bytes_per_s > 0
-                  ? static_cast<double>(static_cast<size_t>(b.n) *
-                                        static_cast<size_t>(p.packet_bytes)) /
-                        p.link_bandwidth_bytes_per_s
-                  : 0.0;
+          const double serial = p.link_bandwidth_bytes_per_s > 0
+                                    ? static_cast<double>(static_cast<size_t>(b.n) *
+                                                          static_cast<size_t>(p.packet_bytes)) /
+                                          p.link_bandwidth_bytes_per_s
+                                    : 0.0;
           double tt = sc_time(now[b.src], SC_SEC).to_seconds() + p.within_tile_latency_s;
           const CorePlace& from = m.places[b.src];
           const CorePlace& to = m.places[b.dst];
@@ -614,8 +618,7 @@ ShardResult ReplayPlan::Impl::replay(const ChipParams& chip) const {
           last_delivery = std::max(last_delivery, tt);
           const double arrival = sc_time(tt, SC_SEC).to_seconds();
           const double rbusy = cost(Ctr::synops, b.ops) + cost(b.kind, b.ops) +
-                               cost(Ctr::synapse_reads, b.ops) +
-                               cost(Ctr::messages_received, b.n);
+                               cost(Ctr::synapse_reads, b.ops) + cost(Ctr::messages_received, b.n);
           now[b.dst] = std::max(now[b.dst], arrival) + rbusy;
         }
       }
@@ -645,15 +648,15 @@ std::string compare_results(const ShardResult& a, const ShardResult& b) {
   for (size_t t = 0; t < a.steps.size(); ++t)
     if (a.steps[t].v != b.steps[t].v) return "timestep " + std::to_string(t) + " counters";
   for (size_t i = 0; i < a.step_latency_s.size(); ++i)
-    if (std::memcmp(&a.step_latency_s[i], &b.step_latency_s[i], sizeof(double)) != 0)
-    {
+    if (std::memcmp(&a.step_latency_s[i], &b.step_latency_s[i], sizeof(double)) != 0) {
       std::ostringstream os;
       os.precision(17);
       os << "latency of step " << i << ": " << a.step_latency_s[i] << " vs " << b.step_latency_s[i];
       return os.str();
     }
   if (a.output_sum.size() != b.output_sum.size() ||
-      std::memcmp(a.output_sum.data(), b.output_sum.data(), a.output_sum.size() * sizeof(float)) != 0)
+      std::memcmp(a.output_sum.data(), b.output_sum.data(), a.output_sum.size() * sizeof(float)) !=
+          0)
     return "output sums";
   return "";
 }

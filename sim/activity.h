@@ -115,8 +115,8 @@ class ActivityRecorder : public ShardObserver {
  private:
   InputSource input_;
   Activity a_;
-  std::vector<size_t> core_slot_;      // [core] -> index into a_.pops()
-  std::vector<int64_t> core_start_;    // [core] -> first position of its slice in order space
+  std::vector<size_t> core_slot_;            // [core] -> index into a_.pops()
+  std::vector<int64_t> core_start_;          // [core] -> first position of its slice in order space
   std::vector<std::vector<uint8_t>> flags_;  // [core] CoreModel::record_flags()
 };
 

@@ -129,8 +129,8 @@ void print_summary(const std::string& dir) {
 int report(const std::string& dir) {
   // A sweep directory (results.sqlite) gets the sweep report, a run directory the run report.
   const bool sweep = fs::exists(fs::path(dir) / "results.sqlite");
-  const std::string script =
-      std::string(NMSIM_SOURCE_DIR) + (sweep ? "/reports/sweep_report.py" : "/reports/make_report.py");
+  const std::string script = std::string(NMSIM_SOURCE_DIR) +
+                             (sweep ? "/reports/sweep_report.py" : "/reports/make_report.py");
   const std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir + "'";
   const int rc = std::system(cmd.c_str());
   return rc == 0 ? 0 : 1;
@@ -237,11 +237,14 @@ int nmsim_main(int argc, char** argv) {
       "Run every chip configuration of a sweep spec (YAML: model, data, base chip, axes) into "
       "DIR/results.sqlite and DIR/results.csv; rerunning resumes; under mpirun the "
       "configurations spread over the ranks");
-  sweep->add_option("spec", so.spec, "Sweep spec (YAML), e.g. workloads/sweeps/loihi_core_memory.yaml")
+  sweep
+      ->add_option("spec", so.spec,
+                   "Sweep spec (YAML), e.g. workloads/sweeps/loihi_core_memory.yaml")
       ->required();
   sweep->add_option("--out,-o", so.out, "Sweep directory (created, or resumed)")->required();
-  sweep->add_option("--jobs,-j", so.jobs,
-                    "Worker processes (0: one per core; under mpirun, one per rank)")
+  sweep
+      ->add_option("--jobs,-j", so.jobs,
+                   "Worker processes (0: one per core; under mpirun, one per rank)")
       ->capture_default_str();
   sweep->add_flag("--no-reuse", so.no_reuse,
                   "Simulate every configuration on the chip instead of reusing recorded activity "
@@ -250,7 +253,8 @@ int nmsim_main(int argc, char** argv) {
 
   std::string r_dir;
   auto* rep = app.add_subcommand(
-      "report", "Write DIR/report.html from a run directory, or a sweep's report from a sweep directory");
+      "report",
+      "Write DIR/report.html from a run directory, or a sweep's report from a sweep directory");
   rep->add_option("dir", r_dir, "Run directory (nmsim run) or sweep directory (nmsim sweep)")
       ->required()
       ->check(CLI::ExistingDirectory);

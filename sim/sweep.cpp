@@ -270,7 +270,9 @@ class Worker {
     return {{"i", i},
             {"akey", p.akey},
             {"mkey", p.map->key},
-            {"activity", !exists ? "none" : reusable ? "ready" : "noreuse"}};
+            {"activity", !exists    ? "none"
+                         : reusable ? "ready"
+                                    : "noreuse"}};
   }
 
   // The row's figures: run.json's summary as nmsim run writes it for this
@@ -358,10 +360,9 @@ class Worker {
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 2) throw InputError(read_text(efile));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      throw std::runtime_error(WIFSIGNALED(status)
-                                   ? "chip simulation killed by signal " +
-                                         std::to_string(WTERMSIG(status))
-                                   : "chip simulation failed: " + read_text(efile));
+      throw std::runtime_error(WIFSIGNALED(status) ? "chip simulation killed by signal " +
+                                                         std::to_string(WTERMSIG(status))
+                                                   : "chip simulation failed: " + read_text(efile));
     ShardResult r;
     r.load(rfile);
     if (record && why != nullptr) {
@@ -741,7 +742,8 @@ class Coordinator {
     const double el = t - t0_;
     std::cerr << "nmsim sweep: " << done_ << "/" << total_ << " configurations";
     std::string m;
-    for (const auto& [k, v] : by_method_) m += (m.empty() ? "" : ", ") + std::to_string(v) + " " + k;
+    for (const auto& [k, v] : by_method_)
+      m += (m.empty() ? "" : ", ") + std::to_string(v) + " " + k;
     if (!m.empty()) std::cerr << " (" << m << ")";
     std::cerr << ", " << static_cast<int>(el * 10) / 10.0 << " s";
     if (done_ > 0 && el > 0) std::cerr << ", " << static_cast<int>(done_ / el * 10) / 10.0 << "/s";
@@ -843,7 +845,8 @@ std::vector<std::string> all_hashes(const SweepSpec& spec) {
   return hashes;
 }
 
-std::vector<size_t> pending_configs(const SweepStore& store, const std::vector<std::string>& hashes) {
+std::vector<size_t> pending_configs(const SweepStore& store,
+                                    const std::vector<std::string>& hashes) {
   const std::set<std::string> done = store.done();
   std::vector<size_t> pending;
   for (size_t i = 0; i < hashes.size(); ++i)
@@ -866,8 +869,8 @@ int run_local(const SweepOptions& o, const SweepSpec& spec, const SweepContext& 
               << spec.configs.size() - pending.size() << " already done\n";
   int code = 0;
   if (!pending.empty()) {
-    const int jobs = static_cast<int>(
-        std::min<size_t>(pending.size(), static_cast<size_t>(o.jobs > 0 ? o.jobs : default_jobs())));
+    const int jobs = static_cast<int>(std::min<size_t>(
+        pending.size(), static_cast<size_t>(o.jobs > 0 ? o.jobs : default_jobs())));
     std::vector<LocalWorker> ws = fork_workers(jobs, ctx, dir, "");
     Coordinator c(store, hashes, pending, spec.reuse && !o.no_reuse, o.quiet);
     std::vector<int> slot_of;

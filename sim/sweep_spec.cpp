@@ -51,9 +51,9 @@ std::string resolve_hw_path(const std::string& hw) {
 namespace {
 
 const std::vector<std::string> kTopKeys = {
-    "model", "hw",          "ann_hw", "data", "input",     "labels",  "samples",
-    "first_sample", "timesteps", "dt",  "reset", "layer_delay", "encoding", "seed",
-    "set",   "ann_set",     "axes",   "zip",  "sample",    "reuse",   "keep_runs"};
+    "model",        "hw",        "ann_hw", "data",  "input",       "labels",   "samples",
+    "first_sample", "timesteps", "dt",     "reset", "layer_delay", "encoding", "seed",
+    "set",          "ann_set",   "axes",   "zip",   "sample",      "reuse",    "keep_runs"};
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -237,7 +237,8 @@ SweepSpec read_sweep_spec(const std::string& path) {
     if (d > 1) r.fail("layer_delay", "'" + std::to_string(d) + "' must be 0 or 1");
     o.layer_delay = static_cast<uint32_t>(d);
   }
-  if (const YAML::Node n = root["encoding"]) o.encoding = r.choice(n, "encoding", {"direct", "rate"});
+  if (const YAML::Node n = root["encoding"])
+    o.encoding = r.choice(n, "encoding", {"direct", "rate"});
   if (const YAML::Node n = root["seed"]) o.seed = static_cast<uint64_t>(r.integer(n, "seed", 0));
   if (const YAML::Node n = root["set"]) o.overrides = r.strings(n, "set");
   if (const YAML::Node n = root["ann_set"]) o.ann_overrides = r.strings(n, "ann_set");
@@ -253,8 +254,9 @@ SweepSpec read_sweep_spec(const std::string& path) {
       a.key = it->first.as<std::string>();
       const std::string where = "axes." + a.key;
       if (a.key != "model" && a.key != "hw" && a.key.rfind("chip.", 0) != 0)
-        r.fail(where, "not a chip key (an axis is a key --set takes, such as chip.core.neurons "
-                      "(nmsim keys lists them), or model or hw)");
+        r.fail(where,
+               "not a chip key (an axis is a key --set takes, such as chip.core.neurons "
+               "(nmsim keys lists them), or model or hw)");
       for (const auto& b : spec.axes)
         if (b.key == a.key)
           r.fail(where, a.key == "model" || a.key == "hw" ? "given twice (as an axis and as a list)"
@@ -263,7 +265,8 @@ SweepSpec read_sweep_spec(const std::string& path) {
       if (!v.IsSequence()) r.fail(where, "expected a list of values, e.g. [256, 512]");
       if (v.size() == 0) r.fail(where, "empty list (give at least one value)");
       for (size_t i = 0; i < v.size(); ++i) {
-        if (!v[i].IsDefined() || v[i].IsNull()) r.fail(where, "value " + std::to_string(i + 1) + " is empty");
+        if (!v[i].IsDefined() || v[i].IsNull())
+          r.fail(where, "value " + std::to_string(i + 1) + " is empty");
         a.values.push_back(value_text(v[i]));
       }
       spec.axes.push_back(a);
@@ -399,7 +402,8 @@ SweepSpec read_sweep_spec(const std::string& path) {
 
   // What the results depend on, files by content (chips by their resolved values).
   auto chip_hash = [](const std::string& f) { return hash128(load_chip(f).to_json().dump()); };
-  canon["model"] = model_axis >= 0 ? nlohmann::json(nullptr) : nlohmann::json(file_hash(o.model, "model"));
+  canon["model"] =
+      model_axis >= 0 ? nlohmann::json(nullptr) : nlohmann::json(file_hash(o.model, "model"));
   canon["hw"] = hw_axis >= 0 ? nlohmann::json(nullptr) : nlohmann::json(chip_hash(o.hw));
   canon["ann_hw"] = hash128(load_ann_accelerator(o.ann_hw).to_json().dump());
   canon["data"] = o.data;

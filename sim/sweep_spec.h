@@ -38,9 +38,9 @@
 namespace nmsim {
 
 struct SweepAxis {
-  std::string key;                    // "chip.core.neurons", "model" or "hw"
-  std::vector<std::string> values;    // as --set takes them (maps and lists in YAML flow style)
-  std::vector<std::string> resolved;  // model and hw: the file each value names
+  std::string key;                     // "chip.core.neurons", "model" or "hw"
+  std::vector<std::string> values;     // as --set takes them (maps and lists in YAML flow style)
+  std::vector<std::string> resolved;   // model and hw: the file each value names
   std::vector<nlohmann::json> column;  // the value as the results table holds it
 };
 

@@ -44,7 +44,8 @@ class Stmt {
  public:
   Stmt(sqlite3* db, const std::string& sql) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("results.sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
+      throw std::runtime_error(std::string("results.sqlite: ") + sqlite3_errmsg(db) +
+                               " in: " + sql);
   }
   ~Stmt() { sqlite3_finalize(s_); }
   sqlite3_stmt* get() const { return s_; }
@@ -130,13 +131,13 @@ SweepStore::SweepStore(const fs::path& dir, const SweepSpec& spec,
           "CREATE TABLE run_log (config_hash TEXT PRIMARY KEY, method TEXT NOT NULL, "
           "wall_s REAL, worker TEXT, finished TEXT DEFAULT CURRENT_TIMESTAMP)");
       Stmt ins(db_, "INSERT INTO sweep (key, value) VALUES (?, ?)");
-      for (const auto& [k, v] : std::map<std::string, std::string>{
-               {"fingerprint", fingerprint},
-               {"spec_file", spec.file},
-               {"spec", spec.canonical.dump()},
-               {"axes", axes.dump()},
-               {"configurations", std::to_string(hashes.size())},
-               {"nmsim_version", "0.1.0"}}) {
+      for (const auto& [k, v] :
+           std::map<std::string, std::string>{{"fingerprint", fingerprint},
+                                              {"spec_file", spec.file},
+                                              {"spec", spec.canonical.dump()},
+                                              {"axes", axes.dump()},
+                                              {"configurations", std::to_string(hashes.size())},
+                                              {"nmsim_version", "0.1.0"}}) {
         ins.bind(1, k);
         ins.bind(2, v);
         if (sqlite3_step(ins.get()) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
@@ -150,8 +151,9 @@ SweepStore::SweepStore(const fs::path& dir, const SweepSpec& spec,
         if (old.is_discarded() || !old.contains(it.key()) || old[it.key()] != it.value())
           changed += (changed.empty() ? "" : ", ") + it.key();
       if (changed.empty()) changed = "the configurations";
-      throw InputError(spec.file + ": " + dir.string() + " holds the results of a different sweep (" +
-                       meta["spec_file"] + "; changed: " + changed +
+      throw InputError(spec.file + ": " + dir.string() +
+                       " holds the results of a different sweep (" + meta["spec_file"] +
+                       "; changed: " + changed +
                        "); rerun with that spec to resume it, or give another --out");
     }
     exec("COMMIT");
@@ -208,8 +210,9 @@ void SweepStore::insert(const SweepRow& row) {
     for (const auto& f : kSweepFigures)
       ins.bind(k++, row.figures.contains(f.column) ? row.figures[f.column] : nlohmann::json());
     if (sqlite3_step(ins.get()) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
-    Stmt log(db_,
-             "INSERT OR IGNORE INTO run_log (config_hash, method, wall_s, worker) VALUES (?, ?, ?, ?)");
+    Stmt log(
+        db_,
+        "INSERT OR IGNORE INTO run_log (config_hash, method, wall_s, worker) VALUES (?, ?, ?, ?)");
     log.bind(1, row.hash);
     log.bind(2, row.method);
     log.bind(3, row.wall_s);

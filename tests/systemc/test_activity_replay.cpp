@@ -63,8 +63,10 @@ ShardResult simulate(const Network& net, const RunOptions& o,
 
 // Records on `base`, then for every configuration checks that the activity key
 // matches and the replay equals the chip. Returns the recorded run's totals.
-CoreCounters check_replays(const Network& net, const RunOptions& o, const std::vector<std::string>& base,
-                   const std::vector<std::vector<std::string>>& configs, const TempDir& dir) {
+CoreCounters check_replays(const Network& net, const RunOptions& o,
+                           const std::vector<std::string>& base,
+                           const std::vector<std::vector<std::string>>& configs,
+                           const TempDir& dir) {
   Activity a;
   const ShardResult recorded = simulate(net, o, base, dir, &a);
   const ChipParams base_chip = load_chip(o.hw, base);
@@ -199,14 +201,15 @@ TEST(ActivityReplay, GradedRecurrentDelayedNetworkOnTinyCores) {
                                          "chip.mesh.height=4", "chip.cores_per_tile=1"};
   for (uint32_t ld : {0u, 1u}) {
     o.layer_delay = ld;
-    const CoreCounters total = check_replays(net, o, tiny,
-                  {{},
-                   {"chip.core.neurons=3"},
-                   {"chip.cores_per_tile=2", "chip.mesh.width=2"},
-                   {kAllLatencies, "chip.noc.link_bandwidth=0.5GB/s"},
-                   {kAllLatencies, "chip.core.neurons=4", "chip.noc.link_bandwidth=1GB/s",
-                    "chip.mesh.width=8", "chip.mesh.height=2"}},
-                  dir);
+    const CoreCounters total =
+        check_replays(net, o, tiny,
+                      {{},
+                       {"chip.core.neurons=3"},
+                       {"chip.cores_per_tile=2", "chip.mesh.width=2"},
+                       {kAllLatencies, "chip.noc.link_bandwidth=0.5GB/s"},
+                       {kAllLatencies, "chip.core.neurons=4", "chip.noc.link_bandwidth=1GB/s",
+                        "chip.mesh.width=8", "chip.mesh.height=2"}},
+                      dir);
     // The network does what the test is about: spikes, graded messages, local and remote.
     EXPECT_GT(total[Ctr::spikes], 20u);
     EXPECT_GT(total[Ctr::graded_messages], 20u);
@@ -221,10 +224,12 @@ TEST(ActivityReplay, KeysSeparateWhatChangesTheSpikes) {
       read_nir(std::string(NMSIM_SOURCE_DIR) + "/workloads/models/fmnist_snn_t4_rmp.nir");
   const ChipParams base = load_chip(preset_path("loihi"));
   // Timing, prices, resources and the float32 datapath's widths leave the chip key alone.
-  for (const char* s : {"chip.core.neurons=256", "chip.mesh.width=16", "chip.noc.hop_latency_ew=9ns",
-                        "chip.latency.synop.value=1ns", "chip.energy.synop.value=1pJ",
-                        "chip.core.weight_bits=4", "chip.name=other"})
-    EXPECT_EQ(activity_chip_key(load_chip(preset_path("loihi"), {s})), activity_chip_key(base)) << s;
+  for (const char* s :
+       {"chip.core.neurons=256", "chip.mesh.width=16", "chip.noc.hop_latency_ew=9ns",
+        "chip.latency.synop.value=1ns", "chip.energy.synop.value=1pJ", "chip.core.weight_bits=4",
+        "chip.name=other"})
+    EXPECT_EQ(activity_chip_key(load_chip(preset_path("loihi"), {s})), activity_chip_key(base))
+        << s;
   // The datapath does not, and on a fixed datapath neither do its widths.
   EXPECT_NE(activity_chip_key(load_chip(preset_path("loihi"), {"chip.core.datapath=fixed"})),
             activity_chip_key(base));

@@ -1,11 +1,10 @@
 // The samples a run reads: InputSet serves the samples [first, first + samples)
 // of a dataset, so --first-sample moves the images and their labels together.
-#include "sim/inputs.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
+#include "sim/inputs.h"
 #include "workloads/nir_reader.h"
 
 namespace nmsim {

@@ -2,13 +2,12 @@
 // axes in spec order (the last varying fastest), zip groups vary together,
 // `sample` draws the same subset every time, and a configuration's hash does
 // not depend on which spec lists it.
-#include "sim/sweep_spec.h"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "hw_models/config.h"
+#include "sim/sweep_spec.h"
 #include "test_support.h"
 
 namespace nmsim {
@@ -58,13 +57,14 @@ TEST(SweepSpec, ProductInSpecOrderLastAxisFastest) {
 
 TEST(SweepSpec, ZipVariesAxesTogether) {
   TempDir dir;
-  const SweepSpec s = read_sweep_spec(write_spec(dir, "z.yaml",
-                                                 "set: [chip.mesh.height=2]\n"
-                                                 "axes:\n"
-                                                 "  chip.core.neurons: [256, 512, 1024]\n"
-                                                 "  chip.core.synapse_memory_bytes: [64KiB, 128KiB]\n"
-                                                 "  chip.core.axons: [1024, 2048, 4096]\n"
-                                                 "zip: [[chip.core.neurons, chip.core.axons]]\n"));
+  const SweepSpec s =
+      read_sweep_spec(write_spec(dir, "z.yaml",
+                                 "set: [chip.mesh.height=2]\n"
+                                 "axes:\n"
+                                 "  chip.core.neurons: [256, 512, 1024]\n"
+                                 "  chip.core.synapse_memory_bytes: [64KiB, 128KiB]\n"
+                                 "  chip.core.axons: [1024, 2048, 4096]\n"
+                                 "zip: [[chip.core.neurons, chip.core.axons]]\n"));
   ASSERT_EQ(s.configs.size(), 6u);
   EXPECT_EQ(listing(s)[0], "neurons=256 synapse_memory_bytes=64KiB axons=1024");
   EXPECT_EQ(listing(s)[1], "neurons=256 synapse_memory_bytes=128KiB axons=1024");
@@ -79,9 +79,12 @@ TEST(SweepSpec, SampleDrawsTheSameSubsetEveryTime) {
       "axes:\n  chip.core.neurons: [128, 256, 384, 512, 640, 768, 896, 1024]\n"
       "  chip.mesh.width: [4, 8, 12, 16]\n";
   const SweepSpec all = read_sweep_spec(write_spec(dir, "all.yaml", axes));
-  const SweepSpec a = read_sweep_spec(write_spec(dir, "a.yaml", axes + "sample: {n: 5, seed: 3}\n"));
-  const SweepSpec b = read_sweep_spec(write_spec(dir, "b.yaml", axes + "sample: {n: 5, seed: 3}\n"));
-  const SweepSpec c = read_sweep_spec(write_spec(dir, "c.yaml", axes + "sample: {n: 5, seed: 4}\n"));
+  const SweepSpec a =
+      read_sweep_spec(write_spec(dir, "a.yaml", axes + "sample: {n: 5, seed: 3}\n"));
+  const SweepSpec b =
+      read_sweep_spec(write_spec(dir, "b.yaml", axes + "sample: {n: 5, seed: 3}\n"));
+  const SweepSpec c =
+      read_sweep_spec(write_spec(dir, "c.yaml", axes + "sample: {n: 5, seed: 4}\n"));
   ASSERT_EQ(all.configs.size(), 32u);
   ASSERT_EQ(a.configs.size(), 5u);
   EXPECT_EQ(a.configs, b.configs);
@@ -138,7 +141,8 @@ TEST(SweepSpec, ErrorsNameTheFileAndTheKey) {
   EXPECT_EQ(error_of([&] { read_sweep_spec(f); }),
             f + ": axes.chip.core.neurons: empty list (give at least one value)");
   const std::string g = write_spec(dir, "g.yaml", "sample: {n: 2, sed: 1}\n");
-  EXPECT_EQ(error_of([&] { read_sweep_spec(g); }), g + ": sample.sed: unknown key (known: n, seed)");
+  EXPECT_EQ(error_of([&] { read_sweep_spec(g); }),
+            g + ": sample.sed: unknown key (known: n, seed)");
   const std::string h = write_spec(dir, "h.yaml", "samples: 5\n");
   EXPECT_EQ(error_of([&] { read_sweep_spec(h); }), h + ": samples: given twice");
 }
