@@ -98,6 +98,12 @@ void CoreModel::reset_state() {
   step_ = 0;
 }
 
+void CoreModel::record_flags(std::vector<uint8_t>* flags) {
+  flags_ = flags;
+  if (flags != nullptr) flags->assign(index_.size(), 0);
+  neurons_.record_active(flags != nullptr ? &active_ : nullptr);
+}
+
 const CoreModel::LocalSynapses* CoreModel::table(uint32_t proj) const {
   for (const auto& t : in_)
     if (t.proj == proj) return &t;
@@ -175,7 +181,11 @@ double CoreModel::update(std::vector<uint32_t>& fired, std::vector<float>& value
   // Updated in SANA-FE's sense: state away from rest, a message or input
   // received, or a non-zero bias.
   uint64_t updated = 0;
-  for (size_t k = 0; k < n; ++k) updated += got[k] || bias_[k] != 0.0f || !neurons_.at_rest(k);
+  for (size_t k = 0; k < n; ++k) {
+    const bool u = got[k] || bias_[k] != 0.0f || !neurons_.at_rest(k);
+    updated += u;
+    if (flags_ != nullptr) (*flags_)[k] = u;
+  }
   std::fill(got, got + n, 0);
   fired.clear();
   values.clear();
@@ -191,6 +201,8 @@ double CoreModel::update(std::vector<uint32_t>& fired, std::vector<float>& value
     c = neurons_.step(std::span<float>(now, n), fired);
     std::fill(now, now + n, 0.0f);
   }
+  if (flags_ != nullptr)
+    for (size_t k = 0; k < n; ++k) (*flags_)[k] |= static_cast<uint8_t>(active_[k] << 1);
   double busy = count(Ctr::soma_accesses, n) + count(Ctr::neuron_updates, updated) +
                 count(Ctr::neuron_updates_active, c.active) +
                 count(Ctr::neuron_updates_inactive, c.inactive) +

@@ -71,6 +71,12 @@ class CoreModel {
 
   CoreCounters counters;
 
+  // The per-neuron view of update()'s neuron counts: while set, every update()
+  // writes per local neuron bit 0 = counted in neuron_updates, bit 1 = counted in
+  // neuron_updates_active. nmsim sweep records it to regroup the neurons into the
+  // cores of other mappings.
+  void record_flags(std::vector<uint8_t>* flags);
+
  private:
   struct LocalSynapses {
     uint32_t proj;
@@ -105,6 +111,8 @@ class CoreModel {
   int64_t slots_ = 1;
   int64_t step_ = 0;
   uint64_t synapse_count_ = 0;
+  std::vector<uint8_t>* flags_ = nullptr;
+  std::vector<uint8_t> active_;  // with flags_: NeuronGroup::record_active()'s output
 };
 
 }  // namespace nmsim

@@ -64,6 +64,11 @@ NeuronGroup::NeuronGroup(const Population& pop, int64_t begin, int64_t end,
 
 bool NeuronGroup::spiking() const { return is_spiking(model_); }
 
+void NeuronGroup::record_active(std::vector<uint8_t>* out) {
+  active_out_ = out;
+  if (out != nullptr) out->assign(static_cast<size_t>(size()), 0);
+}
+
 void NeuronGroup::reset() {
   v_ = v_leak_;
   std::fill(i_syn_.begin(), i_syn_.end(), 0.f);
@@ -81,6 +86,10 @@ NeuronStepCounts NeuronGroup::step(std::span<float> current, std::vector<uint32_
   const auto n = static_cast<size_t>(size());
   uint64_t active = 0;
   const bool to_reset = reset_ == ResetMode::ToReset;
+  auto is_active = [&](size_t i, bool a) {
+    if (active_out_ != nullptr) (*active_out_)[i] = a;
+    return a;
+  };
   // Spike test and reset shared by the spiking models.
   auto fire = [&](size_t i, float& v) {
     if (v > v_th_[i]) {
@@ -95,7 +104,7 @@ NeuronStepCounts NeuronGroup::step(std::span<float> current, std::vector<uint32_
       for (size_t i = 0; i < n; ++i) {
         float v = v_[i];
         const float in = current[i];
-        active += (in != 0.f || v != v_leak_[i]);
+        active += is_active(i, in != 0.f || v != v_leak_[i]);
         v = v + a_[i] * ((v_leak_[i] - v) + b_[i] * in);
         if (spikes) fire(i, v);
         v_[i] = v;
@@ -108,7 +117,7 @@ NeuronStepCounts NeuronGroup::step(std::span<float> current, std::vector<uint32_
       for (size_t i = 0; i < n; ++i) {
         float v = v_[i], isyn = i_syn_[i];
         const float in = current[i];
-        active += (in != 0.f || v != v_leak_[i] || isyn != 0.f);
+        active += is_active(i, in != 0.f || v != v_leak_[i] || isyn != 0.f);
         isyn = isyn + a_syn_[i] * (-isyn + b_syn_[i] * in);
         v = v + a_[i] * ((v_leak_[i] - v) + b_[i] * isyn);
         if (spikes) fire(i, v);
@@ -123,7 +132,7 @@ NeuronStepCounts NeuronGroup::step(std::span<float> current, std::vector<uint32_
       for (size_t i = 0; i < n; ++i) {
         float v = v_[i];
         const float in = current[i];
-        active += (in != 0.f || v != 0.f);
+        active += is_active(i, in != 0.f || v != 0.f);
         v = v + b_[i] * in;
         if (spikes) fire(i, v);
         v_[i] = v;
@@ -132,7 +141,7 @@ NeuronStepCounts NeuronGroup::step(std::span<float> current, std::vector<uint32_
     }
     case NeuronModel::Threshold:
       for (size_t i = 0; i < n; ++i) {
-        active += current[i] != 0.f;
+        active += is_active(i, current[i] != 0.f);
         v_[i] = current[i];
         if (current[i] > v_th_[i]) fired.push_back(static_cast<uint32_t>(i));
       }
@@ -140,7 +149,7 @@ NeuronStepCounts NeuronGroup::step(std::span<float> current, std::vector<uint32_
     case NeuronModel::Input:
     case NeuronModel::Output:
       for (size_t i = 0; i < n; ++i) {
-        active += current[i] != 0.f;
+        active += is_active(i, current[i] != 0.f);
         v_[i] = current[i];
       }
       break;

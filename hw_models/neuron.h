@@ -88,6 +88,11 @@ class NeuronGroup {
   NeuronStepCounts step_fixed(std::span<const int64_t> current, std::vector<uint32_t>& fired);
   std::span<const int64_t> v_fixed() const { return vq_; }  // v in state units
 
+  // The per-neuron view of NeuronStepCounts: while set, every step() also writes
+  // 1 (active) or 0 (inactive) per neuron into *out (sized here). nmsim sweep
+  // records it to regroup the neurons into the cores of other mappings.
+  void record_active(std::vector<uint8_t>* out);
+
  private:
   void init_fixed(const Population& pop, int64_t begin, const DynamicsOptions& opt);
   void mirror_fixed();  // v_ = vq_ * 2^state_exp_
@@ -108,6 +113,7 @@ class NeuronGroup {
   int state_exp_ = 0, decay_bits_ = 0;
   int64_t state_max_ = 0;
   std::vector<int64_t> dq_, gq_, dq_syn_, gq_syn_, vq_leak_, vq_th_, vq_reset_, vq_, iq_;
+  std::vector<uint8_t>* active_out_ = nullptr;
 };
 
 }  // namespace nmsim

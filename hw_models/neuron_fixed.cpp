@@ -74,6 +74,10 @@ void NeuronGroup::mirror_fixed() {
 
 NeuronStepCounts NeuronGroup::step_fixed(std::span<const int64_t> current,
                                          std::vector<uint32_t>& fired) {
+  auto is_active = [&](size_t i, bool a) {
+    if (active_out_ != nullptr) (*active_out_)[i] = a;
+    return a;
+  };
   if (!fixed_) throw std::logic_error("NeuronGroup::step_fixed: the group runs in float32");
   const auto n = static_cast<size_t>(size());
   const int B = decay_bits_;
@@ -97,7 +101,7 @@ NeuronStepCounts NeuronGroup::step_fixed(std::span<const int64_t> current,
       for (size_t i = 0; i < n; ++i) {
         const int64_t in = saturate(current[i], M);
         int64_t v = vq_[i];
-        active += (in != 0 || v != vq_leak_[i]);
+        active += is_active(i, in != 0 || v != vq_leak_[i]);
         v = saturate(leak(i, v) + mul_round(in, gq_[i], B), M);
         if (spikes) fire(i, v);
         vq_[i] = v;
@@ -110,7 +114,7 @@ NeuronStepCounts NeuronGroup::step_fixed(std::span<const int64_t> current,
       for (size_t i = 0; i < n; ++i) {
         const int64_t in = saturate(current[i], M);
         int64_t v = vq_[i], isyn = iq_[i];
-        active += (in != 0 || v != vq_leak_[i] || isyn != 0);
+        active += is_active(i, in != 0 || v != vq_leak_[i] || isyn != 0);
         isyn = saturate(mul_trunc(isyn, dq_syn_[i], B) + mul_round(in, gq_syn_[i], B), M);
         v = saturate(leak(i, v) + mul_round(isyn, gq_[i], B), M);
         if (spikes) fire(i, v);
@@ -125,7 +129,7 @@ NeuronStepCounts NeuronGroup::step_fixed(std::span<const int64_t> current,
       for (size_t i = 0; i < n; ++i) {
         const int64_t in = saturate(current[i], M);
         int64_t v = vq_[i];
-        active += (in != 0 || v != 0);
+        active += is_active(i, in != 0 || v != 0);
         v = saturate(v + mul_round(in, gq_[i], B), M);
         if (spikes) fire(i, v);
         vq_[i] = v;
@@ -135,7 +139,7 @@ NeuronStepCounts NeuronGroup::step_fixed(std::span<const int64_t> current,
     case NeuronModel::Threshold:
       for (size_t i = 0; i < n; ++i) {
         const int64_t in = saturate(current[i], M);
-        active += in != 0;
+        active += is_active(i, in != 0);
         vq_[i] = in;
         if (in > vq_th_[i]) fired.push_back(static_cast<uint32_t>(i));
       }
@@ -143,7 +147,7 @@ NeuronStepCounts NeuronGroup::step_fixed(std::span<const int64_t> current,
     case NeuronModel::Output:
       for (size_t i = 0; i < n; ++i) {
         const int64_t in = saturate(current[i], M);
-        active += in != 0;
+        active += is_active(i, in != 0);
         vq_[i] = in;
       }
       break;

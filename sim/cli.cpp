@@ -16,6 +16,8 @@
 #include "sim/chip.h"
 #include "sim/isolate.h"
 #include "sim/run.h"
+#include "sim/sweep.h"
+#include "sim/sweep_spec.h"
 #include "workloads/errors.h"
 #include "workloads/nir_reader.h"
 
@@ -23,13 +25,6 @@ namespace nmsim {
 namespace {
 
 namespace fs = std::filesystem;
-
-// "--hw loihi" names a shipped preset; anything else is a path.
-std::string resolve_hw(const std::string& hw) {
-  if (hw.find('/') == std::string::npos && hw.find('.') == std::string::npos)
-    return preset_path(hw);
-  return hw;
-}
 
 std::string join_args(int argc, char** argv) {
   std::string s;
@@ -144,7 +139,10 @@ void print_summary(const std::string& dir) {
 }
 
 int report(const std::string& dir) {
-  const std::string script = std::string(NMSIM_SOURCE_DIR) + "/reports/make_report.py";
+  // A sweep directory (results.sqlite) gets the sweep report, a run directory the run report.
+  const bool sweep = fs::exists(fs::path(dir) / "results.sqlite");
+  const std::string script = std::string(NMSIM_SOURCE_DIR) +
+                             (sweep ? "/reports/sweep_report.py" : "/reports/make_report.py");
   const std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir + "'";
   const int rc = std::system(cmd.c_str());
   return rc == 0 ? 0 : 1;
@@ -165,7 +163,7 @@ int nmsim_main(int argc, char** argv) {
 
   RunOptions ro;
   ro.hw = "loihi";
-  ro.ann_hw = "ann_int8_14nm";  // like-for-like: Loihi's node (14 nm) and an 8-bit datatype
+  ro.ann_hw = kDefaultAnnHw;
   std::string record;
   auto* run =
       app.add_subcommand("run", "Simulate a trained NIR model on a chip and write a run directory");
@@ -249,9 +247,31 @@ int nmsim_main(int argc, char** argv) {
   insp->add_option("model", i_model, "NIR file")->required()->check(CLI::ExistingFile);
   insp->add_flag("--json", i_json, "Print JSON instead of a table");
 
+  SweepOptions so;
+  auto* sweep = app.add_subcommand(
+      "sweep",
+      "Run every chip configuration of a sweep spec (YAML: model, data, base chip, axes) into "
+      "DIR/results.sqlite and DIR/results.csv; rerunning resumes; under mpirun the "
+      "configurations spread over the ranks");
+  sweep
+      ->add_option("spec", so.spec,
+                   "Sweep spec (YAML), e.g. workloads/sweeps/loihi_core_memory.yaml")
+      ->required();
+  sweep->add_option("--out,-o", so.out, "Sweep directory (created, or resumed)")->required();
+  sweep
+      ->add_option("--jobs,-j", so.jobs,
+                   "Worker processes (0: one per core; under mpirun, one per rank)")
+      ->capture_default_str();
+  sweep->add_flag("--no-reuse", so.no_reuse,
+                  "Simulate every configuration on the chip instead of reusing recorded activity "
+                  "(same figures, slower)");
+  sweep->add_flag("--quiet,-q", so.quiet, "No progress on stderr");
+
   std::string r_dir;
-  auto* rep = app.add_subcommand("report", "Write DIR/report.html from a run directory");
-  rep->add_option("dir", r_dir, "Run directory written by nmsim run")
+  auto* rep = app.add_subcommand(
+      "report",
+      "Write DIR/report.html from a run directory, or a sweep's report from a sweep directory");
+  rep->add_option("dir", r_dir, "Run directory (nmsim run) or sweep directory (nmsim sweep)")
       ->required()
       ->check(CLI::ExistingDirectory);
 
@@ -272,8 +292,8 @@ int nmsim_main(int argc, char** argv) {
     if (*run) {
       if (ro.data.empty() && ro.input.empty())
         throw InputError("nmsim run: give --data fashion-mnist:test or --input FILE.npy");
-      ro.hw = resolve_hw(ro.hw);
-      ro.ann_hw = resolve_hw(ro.ann_hw);
+      ro.hw = resolve_hw_path(ro.hw);
+      ro.ann_hw = resolve_hw_path(ro.ann_hw);
       ro.command_line = join_args(argc, argv);
       ro.timesteps_given = run->count("--timesteps") > 0;
       std::stringstream ss(record);
@@ -292,7 +312,7 @@ int nmsim_main(int argc, char** argv) {
     }
     if (*map) {
       const Network net = read_nir_isolated(m_model);
-      const ChipParams chip = load_chip(resolve_hw(m_hw), m_set);
+      const ChipParams chip = load_chip(resolve_hw_path(m_hw), m_set);
       const Mapping m =
           m_mapping.empty() ? map_network(net, chip) : read_mapping(m_mapping, net, chip);
       if (m_out.empty()) {
@@ -310,6 +330,7 @@ int nmsim_main(int argc, char** argv) {
       return 0;
     }
     if (*rep) return report(r_dir);
+    if (*sweep) return run_sweep(so, argc, argv);
     if (*ctrs) {
       std::cout << std::left << std::setw(26) << "counter" << std::setw(10) << "unit"
                 << "meaning\n";

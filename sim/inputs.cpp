@@ -57,7 +57,7 @@ InputSet InputSet::open(const RunOptions& o, const Network& net, bool timesteps_
 
 std::span<const float> InputSet::step(int64_t sample, int t) const {
   if (sample != cached_) {
-    buf_ = ds_->sample(sample);
+    buf_ = ds_->sample(first_ + sample);
     cached_ = sample;
   }
   return {buf_.data() + t * per_step_, static_cast<size_t>(per_step_)};

@@ -29,6 +29,7 @@ class InputSet {
   // Labels indexed by dataset index; empty when unknown.
   const std::vector<int64_t>& labels() const { return labels_; }
 
+  // Timestep t of sample `sample` of the set (0: the dataset's sample first()).
   std::span<const float> step(int64_t sample, int t) const;
 
  private:

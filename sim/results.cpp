@@ -233,10 +233,9 @@ double mean_of(const std::vector<float>& v) {
 
 }  // namespace
 
-void write_run_directory(const fs::path& dir, const RunOptions& o, const Network& net,
-                         const Mapping& mapping, const ChipParams& chip, const ShardResult& r,
-                         const InputSet& inputs, const AnnAccelerator& ann,
-                         const AnnResult& ann_result, double wall_s) {
+ojson run_json(const RunOptions& o, const Network& net, const Mapping& mapping,
+               const ChipParams& chip, const ShardResult& r, const InputSet& inputs,
+               const AnnAccelerator& ann, const AnnResult& ann_result) {
   const EnergyTable table = chip.energy_table();
   const int64_t N = r.count;
   const int T = r.timesteps;
@@ -477,22 +476,30 @@ void write_run_directory(const fs::path& dir, const RunOptions& o, const Network
   j["config"] = cfg;
   j["ann_config"] = ojson::parse(dump(ann.params().to_json()));
   j["ann_layers"] = ojson::parse(dump(ann_result.to_json()));
+  return j;
+}
 
+void write_run_directory(const fs::path& dir, const RunOptions& o, const Network& net,
+                         const Mapping& mapping, const ChipParams& chip, const ShardResult& r,
+                         const InputSet& inputs, const AnnAccelerator& ann,
+                         const AnnResult& ann_result, double wall_s) {
+  const ojson j = run_json(o, net, mapping, chip, r, inputs, ann, ann_result);
   {
     std::ofstream os(dir / "run.json");
     os << dump(j, 1) << "\n";
     if (!os) throw std::runtime_error("cannot write " + (dir / "run.json").string());
   }
-  write_csv(dir / "layers.csv", layers);
-  write_csv(dir / "cores.csv", cores);
-  write_csv(dir / "timesteps.csv", steps);
-  write_csv(dir / "samples.csv", samples);
+  write_csv(dir / "layers.csv", j["layers"]);
+  write_csv(dir / "cores.csv", j["cores"]);
+  write_csv(dir / "timesteps.csv", j["timesteps"]);
+  write_csv(dir / "samples.csv", j["samples"]);
   // Wall-clock figures vary from run to run; they live outside run.json so
   // that run.json is byte-identical for the same model, chip, inputs and seed.
+  const auto synops = j["summary"]["snn"]["synops"].get<uint64_t>();
   std::ofstream perf(dir / "perf.json");
   const ojson pj{{"wall_s", wall_s},
                  {"jobs", o.jobs},
-                 {"synops_per_wall_s", static_cast<double>(total(Ctr::synops)) / wall_s}};
+                 {"synops_per_wall_s", static_cast<double>(synops) / wall_s}};
   perf << dump(pj, 1) << "\n";
 }
 

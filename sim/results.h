@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,14 @@ class TraceFiles {
   std::vector<unsigned char> buf_;
 };
 
+// run.json's content: the summary, per-layer, per-core, per-timestep and
+// per-sample figures and the resolved configurations.
+nlohmann::ordered_json run_json(const RunOptions& o, const Network& net, const Mapping& mapping,
+                                const ChipParams& chip, const ShardResult& r,
+                                const InputSet& inputs, const AnnAccelerator& ann,
+                                const AnnResult& ann_result);
+
+// Writes run.json, the CSV files and perf.json into `dir` (sim/OUTPUT.md).
 void write_run_directory(const std::filesystem::path& dir, const RunOptions& o, const Network& net,
                          const Mapping& mapping, const ChipParams& chip, const ShardResult& r,
                          const InputSet& inputs, const AnnAccelerator& ann,

@@ -37,12 +37,18 @@ ResetMode parse_reset(const std::string& r) {
   throw InputError("--reset: '" + r + "' is not a reset mode (expected to_reset or subtract)");
 }
 
-// Runs samples [first, first+count) in this process and fills `r`.
+}  // namespace
+
+DynamicsOptions dynamics_options(const RunOptions& o, const ChipParams& chip) {
+  return DynamicsOptions{o.dt, parse_reset(o.reset), chip.datapath_params()};
+}
+
 void run_shard(const Network& net, const Mapping& mapping, const ChipParams& chip_params,
                const DynamicsOptions& dyn, const RunOptions& o, const InputSet& inputs,
                int64_t first, int64_t count, TraceFiles* traces, int64_t* progress,
-               bool report_progress, ShardResult& r) {
+               bool report_progress, ShardResult& r, ShardObserver* observer) {
   ChipRun chip(net, mapping, chip_params, dyn, o.layer_delay);
+  if (observer != nullptr) observer->begin(chip);
   auto& cores = chip.cores();
   const int T = inputs.timesteps();
   r.init(mapping.cores_used(), net.pop(net.output).size, T, count);
@@ -73,6 +79,7 @@ void run_shard(const Network& net, const Mapping& mapping, const ChipParams& chi
     }
     r.step_latency_s[local * T + ob.t] = ob.latency_s;
     if (traces != nullptr) traces->write_step(chip, ob.sample, ob.t);
+    if (observer != nullptr) observer->step(chip, ob);
     if (ob.t == T - 1 && progress != nullptr) {
       *progress = local + 1;
       // A single process reports its own progress (workers are watched by the parent).
@@ -84,8 +91,6 @@ void run_shard(const Network& net, const Mapping& mapping, const ChipParams& chi
       first, count, T, [&](int64_t s, int t) { return inputs.step(s, t); }, on_step);
   for (size_t c = 0; c < cores.size(); ++c) r.cores[c] = cores[c]->model().counters;
 }
-
-}  // namespace
 
 void run_simulation(const RunOptions& o) {
   const auto t_start = std::chrono::steady_clock::now();
@@ -100,7 +105,7 @@ void run_simulation(const RunOptions& o) {
   check_delays(net, o.dt);
   const ChipParams chip = load_chip(o.hw, o.overrides);
   const AnnAcceleratorParams ann_params = load_ann_accelerator(o.ann_hw, o.ann_overrides);
-  const DynamicsOptions dyn{o.dt, parse_reset(o.reset), chip.datapath_params()};
+  const DynamicsOptions dyn = dynamics_options(o, chip);
   InputSet inputs = InputSet::open(o, net, o.timesteps_given);
   const Mapping mapping =
       o.mapping.empty() ? map_network(net, chip) : read_mapping(o.mapping, net, chip);

@@ -9,7 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "hw_models/neuron.h"
+
 namespace nmsim {
+
+class ChipRun;
+class InputSet;
+class TraceFiles;
+struct ChipParams;
+struct Mapping;
+struct ShardResult;
+struct StepObservation;
+
+// The accelerator of the ANN baseline when none is named: like for like with the
+// Loihi preset (its 14 nm node and an 8-bit datatype).
+inline constexpr const char* kDefaultAnnHw = "ann_int8_14nm";
 
 struct RunOptions {
   std::string model;
@@ -41,5 +55,25 @@ struct RunOptions {
 
 // Runs and writes opts.out. Throws InputError for bad input.
 void run_simulation(const RunOptions& opts);
+
+// The neuron dynamics a run of `chip` uses (time step, reset mode).
+DynamicsOptions dynamics_options(const RunOptions& o, const ChipParams& chip);
+
+// Watches one shard of a run as it goes (nmsim sweep records activity this way).
+class ShardObserver {
+ public:
+  virtual ~ShardObserver() = default;
+  virtual void begin(ChipRun& chip) = 0;  // the chip is built, nothing has run
+  // After every timestep, while the cores still hold that step's state.
+  virtual void step(ChipRun& chip, const StepObservation& ob) = 0;
+};
+
+// Runs samples [first, first+count) in this process and fills `r`: one shard of
+// a run (run_simulation() splits the samples over worker processes). `progress`
+// (optional) is set to the samples done.
+void run_shard(const Network& net, const Mapping& mapping, const ChipParams& chip_params,
+               const DynamicsOptions& dyn, const RunOptions& o, const InputSet& inputs,
+               int64_t first, int64_t count, TraceFiles* traces, int64_t* progress,
+               bool report_progress, ShardResult& r, ShardObserver* observer = nullptr);
 
 }  // namespace nmsim
