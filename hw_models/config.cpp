@@ -143,14 +143,16 @@ class Checker {
         !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
     const double v =
         bare ? static_cast<double>(integer(s, path, 1)) : quantity(s, Dim::Bytes, path);
-    if (v < 1) fail(path, "'" + s + "' must be at least 1 byte");
+    // NaN and values past 2^62 must not reach the int64 conversion.
+    if (!(v >= 1 && v <= 0x1p62))
+      fail(path, "'" + s + "' must be at least 1 byte and at most 2^62 bytes");
     return static_cast<int64_t>(v);
   }
   // Bit widths: "8", "8bit", "64bit".
   int64_t bits(const Text& t, const std::string& path, int64_t min, int64_t max) const {
     const std::string& s = require(t, path);
     const double v = quantity(s, Dim::Bits, path);
-    if (v < min || v > max)
+    if (!(v >= static_cast<double>(min) && v <= static_cast<double>(max)))  // NaN too
       fail(path, "'" + s + "' must be in [" + std::to_string(min) + ", " + std::to_string(max) +
                      "] bits");
     return static_cast<int64_t>(v);
