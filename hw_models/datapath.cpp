@@ -64,7 +64,8 @@ int exponent_of(size_t n, F weight, int weight_bits) {
   for (size_t k = 0; k < n; ++k) {
     const double w = weight(k);
     if (!std::isfinite(w))
-      throw std::invalid_argument("datapath: weight " + std::to_string(w) + " is not finite");
+      throw InputError("fixed datapath: weight " + std::to_string(w) +
+                       " is not finite (rule: weights are finite float32 values)");
     max_abs = std::max(max_abs, std::abs(w));
     all_integer = all_integer && w == std::trunc(w);
   }

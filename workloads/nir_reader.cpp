@@ -538,12 +538,13 @@ std::array<int64_t, 2> Compiler::int_pair(uint32_t n, const std::string& key, in
 
 void Compiler::check_finite(uint32_t n, const std::string& key, const Value& v) const {
   for (size_t i = 0; i < v.num.size(); ++i)
-    if (!std::isfinite(v.num[i]))
+    if (!std::isfinite(v.num[i]) || std::abs(v.num[i]) > 3.4e38)
       fail_node(n, "parameter '" + key + "' is " +
-                       (std::isnan(v.num[i]) ? "NaN"
-                        : v.num[i] > 0       ? "+Inf"
-                                             : "-Inf") +
-                       " at index " + std::to_string(i) + " (rule: finite)");
+                       (std::isnan(v.num[i])   ? std::string("NaN")
+                        : std::isinf(v.num[i]) ? std::string(v.num[i] > 0 ? "+Inf" : "-Inf")
+                                               : std::to_string(v.num[i])) +
+                       " at index " + std::to_string(i) +
+                       " (rule: finite, and within float32's range of 3.4e38)");
 }
 
 Shape Compiler::shape_param(uint32_t n, const std::string& key) const {
