@@ -7,57 +7,20 @@ namespace nmsim {
 using sc_core::SC_SEC;
 using sc_core::sc_time;
 
-namespace {
-enum Dir { kEast = 0, kWest = 1, kNorth = 2, kSouth = 3 };
-}
-
 MeshNoc::MeshNoc(sc_core::sc_module_name name, const std::vector<CorePlace>& places,
                  const ChipParams& chip)
     : sc_module(name),
       from_core("from_core"),
       to_core("to_core"),
       places_(places),
-      w_(static_cast<int>(chip.mesh.width)),
-      h_(static_cast<int>(chip.mesh.height)),
-      p_(chip.noc),
-      link_free_s_(static_cast<size_t>(w_) * h_ * 4, 0.0) {
+      links_(chip.mesh.width, chip.mesh.height, chip.noc) {
   from_core.register_b_transport(this, &MeshNoc::b_transport);
-}
-
-void MeshNoc::new_timestep() {
-  std::fill(link_free_s_.begin(), link_free_s_.end(), 0.0);
-  last_delivery_s_ = 0;
-}
-
-double MeshNoc::traverse(int link, double t, double serial_s, double hop_s) {
-  const double start = std::max(t, link_free_s_[link]);
-  link_free_s_[link] = start + serial_s;
-  return start + hop_s;
 }
 
 void MeshNoc::b_transport(int /*port*/, tlm::tlm_generic_payload& trans, sc_time& delay) {
   auto* batch = reinterpret_cast<SpikeBatch*>(trans.get_data_ptr());
-  const CorePlace& a = places_[idx(batch->src)];
-  const CorePlace& b = places_[idx(batch->dst)];
-  const double serial =
-      p_.link_bandwidth_bytes_per_s > 0
-          ? static_cast<double>(batch->pre.size() * p_.packet_bytes) / p_.link_bandwidth_bytes_per_s
-          : 0.0;
-  double t = delay.to_seconds() + p_.within_tile_latency_s;
-  // XY routing: along x first, then along y.
-  int x = a.x, y = a.y;
-  while (x != b.x) {
-    const int dir = b.x > x ? kEast : kWest;
-    t = traverse((y * w_ + x) * 4 + dir, t, serial, p_.hop_latency_ew_s);
-    x += b.x > x ? 1 : -1;
-  }
-  while (y != b.y) {
-    const int dir = b.y > y ? kSouth : kNorth;
-    t = traverse((y * w_ + x) * 4 + dir, t, serial, p_.hop_latency_ns_s);
-    y += b.y > y ? 1 : -1;
-  }
-  t += serial;
-  last_delivery_s_ = std::max(last_delivery_s_, t);
+  const double t = links_.deliver(places_[idx(batch->src)], places_[idx(batch->dst)],
+                                  delay.to_seconds(), batch->pre.size());
   delay = sc_time(t, SC_SEC);
   to_core[static_cast<int>(idx(batch->dst))]->b_transport(trans, delay);
 }

@@ -16,6 +16,7 @@
 
 #include "hw_models/config.h"
 #include "hw_models/core_model.h"
+#include "hw_models/mesh_links.h"
 #include "hw_models/topology.h"
 
 namespace nmsim {
@@ -40,18 +41,14 @@ class MeshNoc : public sc_core::sc_module {
 
   MeshNoc(sc_core::sc_module_name name, const std::vector<CorePlace>& places,
           const ChipParams& chip);
-  void new_timestep();  // links free again after the barrier
-  double last_delivery_s() const { return last_delivery_s_; }
+  void new_timestep() { links_.reset(); }  // links free again after the barrier
+  double last_delivery_s() const { return links_.last_delivery_s(); }
 
  private:
   void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  double traverse(int link, double t, double serial_s, double hop_s);
 
   const std::vector<CorePlace>& places_;
-  int w_, h_;
-  NocParams p_;
-  std::vector<double> link_free_s_;  // [tile*4 + dir]
-  double last_delivery_s_ = 0;
+  MeshLinks links_;
 };
 
 // One neuromorphic core: a CoreModel behind an initiator socket (messages out)

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <systemc>
 
+#include "hw_models/mesh_links.h"
 #include "mapper/mapping_detail.h"
 
 namespace nmsim {
@@ -549,29 +550,21 @@ ShardResult ReplayPlan::Impl::replay(const ChipParams& chip) const {
   const size_t ncores = info.size();
   const auto w = chip.latency_per_counter();
   auto cost = [&](Ctr c, uint64_t n) { return static_cast<double>(n) * w[static_cast<size_t>(c)]; };
-  const NocParams& p = chip.noc;
-  const int W = static_cast<int>(chip.mesh.width), H = static_cast<int>(chip.mesh.height);
   const double barrier_s = chip.barrier.latency_for(tiles_used);
-  enum Dir { kEast = 0, kWest = 1, kNorth = 2, kSouth = 3 };
 
   ShardResult r;
   r.init(ncores, outputs, T, N);
   r.cores = cores;
   r.steps = steps;
   r.output_sum = output_sum;
-  std::vector<double> link_free(static_cast<size_t>(W) * H * 4, 0.0), now(ncores, 0.0);
-  auto traverse = [&](int link, double t, double serial_s, double hop_s) {
-    const double start = std::max(t, link_free[link]);
-    link_free[link] = start + serial_s;
-    return start + hop_s;
-  };
+  MeshLinks links(chip.mesh.width, chip.mesh.height, chip.noc);
+  std::vector<double> now(ncores, 0.0);
   size_t ui = 0, bi = 0, ii = 0;
   for (int64_t s = 0; s < N; ++s)
     for (int t = 0; t < T; ++t) {
       // ChipRun::run(): a new timestep, the input, the cores in network order.
-      std::fill(link_free.begin(), link_free.end(), 0.0);
+      links.reset();
       std::fill(now.begin(), now.end(), 0.0);
-      double last_delivery = 0;
       for (uint32_t c : input_cores) {
         const uint64_t ops = input_ops[ii++];
         now[c] += cost(Ctr::input_synops, ops) + cost(Ctr::synapse_reads, ops);
@@ -595,27 +588,8 @@ ShardResult ReplayPlan::Impl::replay(const ChipParams& chip) const {
                         cost(Ctr::hops_ew, b.n * b.ew) + cost(Ctr::hops_ns, b.n * b.ns);
           if (!ci.spiking) now[b.src] += cost(Ctr::graded_messages, b.n);
           if (b.ew == 0 && b.ns == 0) now[b.src] += cost(Ctr::messages_local, b.n);
-          const double serial = p.link_bandwidth_bytes_per_s > 0
-                                    ? static_cast<double>(static_cast<size_t>(b.n) *
-                                                          static_cast<size_t>(p.packet_bytes)) /
-                                          p.link_bandwidth_bytes_per_s
-                                    : 0.0;
-          double tt = sc_time(now[b.src], SC_SEC).to_seconds() + p.within_tile_latency_s;
-          const CorePlace& from = m.places[b.src];
-          const CorePlace& to = m.places[b.dst];
-          int x = from.x, y = from.y;
-          while (x != to.x) {
-            const int dir = to.x > x ? kEast : kWest;
-            tt = traverse((y * W + x) * 4 + dir, tt, serial, p.hop_latency_ew_s);
-            x += to.x > x ? 1 : -1;
-          }
-          while (y != to.y) {
-            const int dir = to.y > y ? kSouth : kNorth;
-            tt = traverse((y * W + x) * 4 + dir, tt, serial, p.hop_latency_ns_s);
-            y += to.y > y ? 1 : -1;
-          }
-          tt += serial;
-          last_delivery = std::max(last_delivery, tt);
+          const double tt = links.deliver(m.places[b.src], m.places[b.dst],
+                                          sc_time(now[b.src], SC_SEC).to_seconds(), b.n);
           const double arrival = sc_time(tt, SC_SEC).to_seconds();
           const double rbusy = cost(Ctr::synops, b.ops) + cost(b.kind, b.ops) +
                                cost(Ctr::synapse_reads, b.ops) + cost(Ctr::messages_received, b.n);
@@ -624,7 +598,7 @@ ShardResult ReplayPlan::Impl::replay(const ChipParams& chip) const {
       }
       double busiest = 0;
       for (double v : now) busiest = std::max(busiest, v);
-      busiest = std::max(busiest, last_delivery);
+      busiest = std::max(busiest, links.last_delivery_s());
       r.step_latency_s[s * T + t] = busiest + barrier_s;
     }
   return r;
