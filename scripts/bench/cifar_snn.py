@@ -29,13 +29,14 @@ import os
 import sys
 import time
 
-import h5py
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-NIR_VERSION = "1.0.0"
-_STR = h5py.string_dtype()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "workloads", "python"))
+from nir_export import write_graph  # noqa: E402
+
 BETA = 0.5
 
 
@@ -195,25 +196,17 @@ def calibrate_and_run(b, x, rate, thresholds=None):
 
 def write(b, path, thr, dt):
     tau = np.float32(dt / (1.0 - BETA))
-    with h5py.File(path, "w") as f:
-        f.create_dataset("version", data=NIR_VERSION, dtype=_STR)
-        g = f.create_group("node")
-        g.create_dataset("type", data="NIRGraph", dtype=_STR)
-        nodes = g.create_group("nodes")
-        for name, node in b.nodes.items():
-            grp = nodes.create_group(name)
-            grp.create_dataset("type", data=node["type"], dtype=_STR)
-            if node["type"] == "LIF":
-                shape = node["shape_"]
-                full = lambda val: np.full(shape, val, np.float32)
-                params = {"tau": full(tau), "r": full(np.float32(tau / np.float32(dt))),
-                          "v_leak": full(0.0), "v_reset": full(0.0),
-                          "v_threshold": full(thr[name])}
-            else:
-                params = {k: val for k, val in node.items() if k != "type"}
-            for key, val in params.items():
-                grp.create_dataset(key, data=val)
-        g.create_dataset("edges", data=np.array(b.edges, dtype=object), dtype=_STR)
+    nodes = {}
+    for name, node in b.nodes.items():
+        if node["type"] == "LIF":
+            shape = node["shape_"]
+            full = lambda val: np.full(shape, val, np.float32)
+            nodes[name] = {"type": "LIF", "tau": full(tau),
+                           "r": full(np.float32(tau / np.float32(dt))), "v_leak": full(0.0),
+                           "v_reset": full(0.0), "v_threshold": full(thr[name])}
+        else:
+            nodes[name] = node
+    write_graph(path, nodes, b.edges, compress=False)
 
 
 def build(arch, seed):

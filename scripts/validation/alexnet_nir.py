@@ -28,11 +28,10 @@ import argparse
 import os
 import sys
 
-import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "workloads", "python"))
-from nir_export import NIR_VERSION, _STR  # noqa: E402
+from nir_export import write_graph  # noqa: E402
 
 CONVS = [  # name, out, in/groups, k, stride, pad, groups
     ("conv1", 96, 3, 11, 4, 0, 1),
@@ -96,22 +95,6 @@ def graph(seed, images=None):
     return nodes, edges, macs
 
 
-def write(path, nodes, edges):
-    with h5py.File(path, "w") as f:
-        f.create_dataset("version", data=NIR_VERSION, dtype=_STR)
-        gr = f.create_group("node")
-        gr.create_dataset("type", data="NIRGraph", dtype=_STR)
-        group = gr.create_group("nodes")
-        for name, node in nodes.items():
-            g = group.create_group(name)
-            for key, value in node.items():
-                if isinstance(value, str):
-                    g.create_dataset(key, data=value, dtype=_STR)
-                else:
-                    g.create_dataset(key, data=value)
-        gr.create_dataset("edges", data=np.array(edges, dtype=object), dtype=_STR)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="NIR file to write")
@@ -124,7 +107,7 @@ def main():
     rng = np.random.default_rng(a.seed + 1)
     x = rng.random((a.n, 1, 3, 227, 227), dtype=np.float32)
     nodes, edges, macs = graph(a.seed, x if a.match_eyeriss_zeros else None)
-    write(a.out, nodes, edges)
+    write_graph(a.out, nodes, edges, compress=False)
     print(f"{a.out}: AlexNet CONV1-5, {macs / 1e6:.1f} M MACs per image")
     if a.images:
         np.save(a.images, x)

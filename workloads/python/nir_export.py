@@ -64,8 +64,9 @@ def graph_nodes(params, dt, image_shape=(1, 28, 28)):
     return nodes, edges
 
 
-def write_nir(path, params, dt):
-    nodes, edges = graph_nodes(params, dt)
+def write_graph(path, nodes, edges, compress=True):
+    """Writes {name: {"type": str, param: value}} and [(src, dst)] as a NIR file;
+    array parameters gzip-compressed unless compress=False."""
     with h5py.File(path, "w") as f:
         f.create_dataset("version", data=NIR_VERSION, dtype=_STR)
         graph = f.create_group("node")
@@ -76,9 +77,14 @@ def write_nir(path, params, dt):
             for key, value in node.items():
                 if isinstance(value, str):
                     g.create_dataset(key, data=value, dtype=_STR)
-                elif isinstance(value, np.ndarray) and value.ndim > 0:
+                elif compress and isinstance(value, np.ndarray) and value.ndim > 0:
                     g.create_dataset(key, data=value, compression="gzip")
                 else:
                     g.create_dataset(key, data=value)
         graph.create_dataset("edges", data=np.array(edges, dtype=object), dtype=_STR)
+
+
+def write_nir(path, params, dt):
+    nodes, edges = graph_nodes(params, dt)
+    write_graph(path, nodes, edges)
     return nodes, edges
