@@ -18,12 +18,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 echo "input: input_frame.npy repeated 1000 times -> [1000,1,32,32] float32"
-"$PY" - "$DVS/input_frame.npy" "$TMP/x.npy" <<'PYEOF'
-import sys, numpy as np
-f = np.load(sys.argv[1])
-assert f.shape == (1, 32, 32), f.shape
-np.save(sys.argv[2], np.repeat(f[None], 1000, axis=0).astype(np.float32))
-PYEOF
+dvs_input "$TMP/x.npy"
 
 echo "fan-out rule self-check: SANA-FE's own spikes x NIR fan-outs = SANA-FE's synaptic events"
 "$PY" - "$HERE" "$DVS" <<'PYEOF'

@@ -23,21 +23,15 @@ SHARED=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 DVS=$SHARED/external/sanafe-dvs
-if [ ! -d "$DVS" ]; then
-  echo "dvs_sanafe_mapping: skipped, $DVS is absent"
-  exit 77
-fi
+# shellcheck source=fixtures.bash source-path=SCRIPTDIR
+source "$HERE/fixtures.bash"
+need_fixture sanafe-dvs
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 MODEL=$DVS/dvs_gesture.nir
 CSV=$DVS/sanafe_mapping.csv
 
-"$PY" - "$DVS/input_frame.npy" "$TMP/x.npy" <<'PYEOF'
-import sys, numpy as np
-f = np.load(sys.argv[1])
-assert f.shape == (1, 32, 32), f.shape
-np.save(sys.argv[2], np.repeat(f[None], 1000, axis=0).astype(np.float32))
-PYEOF
+dvs_input "$TMP/x.npy"
 
 echo "1. loihi preset as shipped: expect the axon limit to refuse SANA-FE's placement"
 rc=0

@@ -21,3 +21,14 @@ have_fixture() {
 need_fixture() {
   have_fixture "$1" || exit 77
 }
+
+# dvs_input OUT.npy: SANA-FE's DVS frame ($SHARED/external/sanafe-dvs/input_frame.npy)
+# repeated for 1000 timesteps, [1000, 1, 32, 32] float32, as SANA-FE applies it.
+dvs_input() {
+  /usr/bin/python3 - "$SHARED/external/sanafe-dvs/input_frame.npy" "$1" <<'PYEOF'
+import sys, numpy as np
+f = np.load(sys.argv[1])
+assert f.shape == (1, 32, 32), f.shape
+np.save(sys.argv[2], np.repeat(f[None], 1000, axis=0).astype(np.float32))
+PYEOF
+}
