@@ -234,53 +234,76 @@ nlohmann::json energy_json(const EnergyMap& m) {
 const std::vector<ChipKey>& chip_schema() {
   using K = ChipKey::Kind;
   static const std::vector<ChipKey> keys{
-      {"chip.name", K::Name, Dim::Time, nullptr, 0, 0, nullptr, "name of the chip in reports"},
+      {"chip.name", K::Name, Dim::Time, nullptr, 0, 0, nullptr, "name of the chip in reports",
+       [](ChipParams& p) { return FieldRef{.s = &p.name}; }},
       {"chip.process_node", K::Name, Dim::Time, "unknown", 0, 0, nullptr,
-       "process node (e.g. 14nm), reported beside the ANN accelerator's"},
-      {"chip.mesh.width", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr, "tiles along x"},
-      {"chip.mesh.height", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr, "tiles along y"},
+       "process node (e.g. 14nm), reported beside the ANN accelerator's",
+       [](ChipParams& p) { return FieldRef{.s = &p.process_node}; }},
+      {"chip.mesh.width", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr, "tiles along x",
+       [](ChipParams& p) { return FieldRef{.i = &p.mesh.width}; }},
+      {"chip.mesh.height", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr, "tiles along y",
+       [](ChipParams& p) { return FieldRef{.i = &p.mesh.height}; }},
       {"chip.cores_per_tile", K::Int, Dim::Time, nullptr, 1, 1 << 16, nullptr,
-       "neuromorphic cores sharing one router"},
+       "neuromorphic cores sharing one router",
+       [](ChipParams& p) { return FieldRef{.i = &p.cores_per_tile}; }},
       {"chip.core.neurons", K::Int, Dim::Time, nullptr, 1, INT64_MAX, nullptr,
-       "neurons (compartments) per core"},
+       "neurons (compartments) per core",
+       [](ChipParams& p) { return FieldRef{.i = &p.core.neurons}; }},
       {"chip.core.axons", K::Int, Dim::Time, nullptr, 1, INT64_MAX, nullptr,
-       "distinct presynaptic inputs a core can receive"},
+       "distinct presynaptic inputs a core can receive",
+       [](ChipParams& p) { return FieldRef{.i = &p.core.axons}; }},
       {"chip.core.synapse_memory_bytes", K::Bytes, Dim::Bytes, nullptr, 1, INT64_MAX, nullptr,
-       "synapse memory per core; a synapse takes weight_bits"},
+       "synapse memory per core; a synapse takes weight_bits",
+       [](ChipParams& p) { return FieldRef{.i = &p.core.synapse_memory_bytes}; }},
       {"chip.core.weight_bits", K::Bits, Dim::Bits, nullptr, 1, 64, nullptr,
-       "stored weight width (signed)"},
+       "stored weight width (signed)",
+       [](ChipParams& p) { return FieldRef{.i = &p.core.weight_bits}; }},
       {"chip.core.state_bits", K::Bits, Dim::Bits, nullptr, 1, 1024, nullptr,
        "neuron state word: SRAM traffic per update, and the saturation range of a fixed "
-       "datapath's membrane"},
+       "datapath's membrane",
+       [](ChipParams& p) { return FieldRef{.i = &p.core.state_bits}; }},
       {"chip.core.datapath", K::Choice, Dim::Time, "float32", 0, 0, "float32|fixed",
-       "neuron arithmetic: float32 (ideal, as the training frameworks) or fixed point"},
+       "neuron arithmetic: float32 (ideal, as the training frameworks) or fixed point",
+       [](ChipParams& p) { return FieldRef{.s = &p.core.datapath}; }},
       {"chip.core.v_bits", K::Int, Dim::Time, "24", 2, 32, nullptr,
        "fixed datapath: width of the membrane and synaptic-current integers, sign included, "
-       "saturating (Loihi: 24)"},
+       "saturating (Loihi: 24)",
+       [](ChipParams& p) { return FieldRef{.i = &p.core.v_bits}; }},
       {"chip.core.v_frac_bits", K::Int, Dim::Time, "6", 0, 16, nullptr,
-       "fixed datapath: fractional bits of the membrane below the weight LSB (Loihi: 6)"},
+       "fixed datapath: fractional bits of the membrane below the weight LSB (Loihi: 6)",
+       [](ChipParams& p) { return FieldRef{.i = &p.core.v_frac_bits}; }},
       {"chip.core.decay_bits", K::Int, Dim::Time, "12", 1, 16, nullptr,
-       "fixed datapath: bits of the leak (decay) factors and input gains (Loihi: 12)"},
+       "fixed datapath: bits of the leak (decay) factors and input gains (Loihi: 12)",
+       [](ChipParams& p) { return FieldRef{.i = &p.core.decay_bits}; }},
       {"chip.noc.within_tile_latency", K::Quantity, Dim::Time, nullptr, 0, 0, nullptr,
-       "a message to a core of the same tile"},
+       "a message to a core of the same tile",
+       [](ChipParams& p) { return FieldRef{.d = &p.noc.within_tile_latency_s}; }},
       {"chip.noc.hop_latency_ew", K::Quantity, Dim::Time, nullptr, 0, 0, nullptr,
-       "a message crossing one tile boundary east-west"},
+       "a message crossing one tile boundary east-west",
+       [](ChipParams& p) { return FieldRef{.d = &p.noc.hop_latency_ew_s}; }},
       {"chip.noc.hop_latency_ns", K::Quantity, Dim::Time, nullptr, 0, 0, nullptr,
-       "a message crossing one tile boundary north-south"},
+       "a message crossing one tile boundary north-south",
+       [](ChipParams& p) { return FieldRef{.d = &p.noc.hop_latency_ns_s}; }},
       {"chip.noc.link_bandwidth", K::Quantity, Dim::Bandwidth, "0B/s", 0, 0, nullptr,
-       "link serialisation (bytes per second); 0: not modelled"},
+       "link serialisation (bytes per second); 0: not modelled",
+       [](ChipParams& p) { return FieldRef{.d = &p.noc.link_bandwidth_bytes_per_s}; }},
       {"chip.noc.packet_bytes", K::Int, Dim::Time, "4", 1, 1 << 20, nullptr,
-       "bytes per message on a link (with link_bandwidth)"},
+       "bytes per message on a link (with link_bandwidth)",
+       [](ChipParams& p) { return FieldRef{.i = &p.noc.packet_bytes}; }},
       {"chip.barrier.latency", K::Table, Dim::Time, nullptr, 1, INT64_MAX, nullptr,
-       "timestep barrier latency by number of active tiles, e.g. {1: 113ns, 32: 465ns}"},
+       "timestep barrier latency by number of active tiles, e.g. {1: 113ns, 32: 465ns}",
+       [](ChipParams& p) { return FieldRef{.table = &p.barrier.latency_s}; }},
       {"chip.barrier.interpolation", K::Choice, Dim::Time, "linear", 0, 0, "linear|step",
-       "between the barrier points: linear, or step (the largest point <= tiles)"},
+       "between the barrier points: linear, or step (the largest point <= tiles)",
+       [](ChipParams& p) { return FieldRef{.s = &p.barrier.interpolation}; }},
       {"chip.min_timestep", K::Quantity, Dim::Time, "0s", 0, 0, nullptr,
        "floor on every timestep's latency, for a chip with a fixed tick (TrueNorth: 1ms); "
-       "0s: none"},
+       "0s: none",
+       [](ChipParams& p) { return FieldRef{.d = &p.min_timestep_s}; }},
       {"chip.unmodelled", K::List, Dim::Time, "[]", 0, 0, nullptr,
        "restrictions of the real chip nmsim neither enforces nor models, one sentence each; "
-       "run.json repeats them (summary.snn.unmodelled_restrictions)"},
+       "run.json repeats them (summary.snn.unmodelled_restrictions)",
+       [](ChipParams& p) { return FieldRef{.list = &p.unmodelled}; }},
   };
   return keys;
 }
@@ -433,51 +456,6 @@ double BarrierParams::latency_for(int64_t tiles) const {
 
 namespace {
 
-// Writes one validated schema value into ChipParams.
-struct FieldRef {
-  int64_t* i = nullptr;
-  double* d = nullptr;
-  std::string* s = nullptr;
-  std::map<int64_t, double>* table = nullptr;
-  std::vector<std::string>* list = nullptr;
-};
-
-FieldRef field(ChipParams& p, const std::string& path) {
-  static const std::map<std::string, FieldRef (*)(ChipParams&)> refs{
-      {"chip.name", [](ChipParams& q) { return FieldRef{.s = &q.name}; }},
-      {"chip.process_node", [](ChipParams& q) { return FieldRef{.s = &q.process_node}; }},
-      {"chip.mesh.width", [](ChipParams& q) { return FieldRef{.i = &q.mesh.width}; }},
-      {"chip.mesh.height", [](ChipParams& q) { return FieldRef{.i = &q.mesh.height}; }},
-      {"chip.cores_per_tile", [](ChipParams& q) { return FieldRef{.i = &q.cores_per_tile}; }},
-      {"chip.core.neurons", [](ChipParams& q) { return FieldRef{.i = &q.core.neurons}; }},
-      {"chip.core.axons", [](ChipParams& q) { return FieldRef{.i = &q.core.axons}; }},
-      {"chip.core.synapse_memory_bytes",
-       [](ChipParams& q) { return FieldRef{.i = &q.core.synapse_memory_bytes}; }},
-      {"chip.core.weight_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.weight_bits}; }},
-      {"chip.core.state_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.state_bits}; }},
-      {"chip.core.datapath", [](ChipParams& q) { return FieldRef{.s = &q.core.datapath}; }},
-      {"chip.core.v_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.v_bits}; }},
-      {"chip.core.v_frac_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.v_frac_bits}; }},
-      {"chip.core.decay_bits", [](ChipParams& q) { return FieldRef{.i = &q.core.decay_bits}; }},
-      {"chip.noc.within_tile_latency",
-       [](ChipParams& q) { return FieldRef{.d = &q.noc.within_tile_latency_s}; }},
-      {"chip.noc.hop_latency_ew",
-       [](ChipParams& q) { return FieldRef{.d = &q.noc.hop_latency_ew_s}; }},
-      {"chip.noc.hop_latency_ns",
-       [](ChipParams& q) { return FieldRef{.d = &q.noc.hop_latency_ns_s}; }},
-      {"chip.noc.link_bandwidth",
-       [](ChipParams& q) { return FieldRef{.d = &q.noc.link_bandwidth_bytes_per_s}; }},
-      {"chip.noc.packet_bytes", [](ChipParams& q) { return FieldRef{.i = &q.noc.packet_bytes}; }},
-      {"chip.barrier.latency",
-       [](ChipParams& q) { return FieldRef{.table = &q.barrier.latency_s}; }},
-      {"chip.barrier.interpolation",
-       [](ChipParams& q) { return FieldRef{.s = &q.barrier.interpolation}; }},
-      {"chip.min_timestep", [](ChipParams& q) { return FieldRef{.d = &q.min_timestep_s}; }},
-      {"chip.unmodelled", [](ChipParams& q) { return FieldRef{.list = &q.unmodelled}; }},
-  };
-  return refs.at(path)(p);
-}
-
 // An open table's entries, each with its `per` counters resolved.
 EnergyMap resolve_actions(const Checker& c, const std::map<std::string, SourcedText>& in,
                           const std::string& base, Dim dim) {
@@ -517,7 +495,7 @@ ChipParams validate_chip(const ChipFile& f) {
   p.file = f.file;
   for (const ChipKey& k : chip_schema()) {
     const std::string path = k.path;
-    FieldRef ref = field(p, path);
+    FieldRef ref = k.field(p);
     if (k.kind == ChipKey::Kind::Table) {
       auto it = f.tables.find(path);
       if (it == f.tables.end() || it->second.empty())
@@ -650,7 +628,7 @@ nlohmann::json ChipParams::to_json() const {
     nlohmann::json* node = &j;
     for (size_t i = 0; i + 1 < parts.size(); ++i) node = &(*node)[parts[i]];
     std::string leaf = parts.back();
-    const FieldRef ref = field(copy, path);
+    const FieldRef ref = k.field(copy);
     if (ref.i) {
       (*node)[leaf] = *ref.i;
     } else if (ref.s) {

@@ -146,7 +146,17 @@ struct ChipParams {
   nlohmann::json to_json() const;
 };
 
-// One chip key: its YAML path, what it holds, its default (nullptr: required).
+// Where a validated key's value goes in ChipParams: one of these is set.
+struct FieldRef {
+  int64_t* i = nullptr;
+  double* d = nullptr;
+  std::string* s = nullptr;
+  std::map<int64_t, double>* table = nullptr;
+  std::vector<std::string>* list = nullptr;
+};
+
+// One chip key: its YAML path, what it holds, its default (nullptr: required)
+// and the ChipParams member it fills.
 struct ChipKey {
   enum class Kind { Name, Int, Quantity, Bytes, Bits, Choice, Table, List };
   const char* path;
@@ -156,6 +166,7 @@ struct ChipKey {
   int64_t min, max;      // Int and Bits
   const char* choices;   // Choice: "float32|fixed"
   const char* meaning;
+  FieldRef (*field)(ChipParams&);
 };
 const std::vector<ChipKey>& chip_schema();
 
