@@ -119,8 +119,8 @@ TEST(ActivityReplay, FashionMnistOnOtherCoresMeshesAndTimings) {
                 dir);
 }
 
-NirParam f32(Shape s, std::vector<double> v) { return NirArray::f32(std::move(s), std::move(v)); }
-NirParam i64(std::vector<double> v) { return NirArray::i64({static_cast<int64_t>(v.size())}, v); }
+using testing::f32;
+using testing::i64;
 
 NirParam random_matrix(std::mt19937& rng, int64_t rows, int64_t cols, double scale) {
   std::uniform_real_distribution<double> u(-scale, scale);

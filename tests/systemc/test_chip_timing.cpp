@@ -21,8 +21,8 @@ namespace {
 using testing::error_of;
 using testing::TempDir;
 
-NirParam f32(Shape s, std::vector<double> v) { return NirArray::f32(std::move(s), std::move(v)); }
-NirParam i64(std::vector<double> v) { return NirArray::i64({static_cast<int64_t>(v.size())}, v); }
+using testing::f32;
+using testing::i64;
 
 // IF neurons with threshold 0.5, r = 1, reset to 0.
 std::map<std::string, NirParam> if_params(int64_t n) {

@@ -127,7 +127,7 @@ class TempFile {
   std::string path_;
 };
 
-NirParam i64(std::vector<double> v) { return NirArray::i64({static_cast<int64_t>(v.size())}, v); }
+using testing::i64;
 NirParam f32(std::vector<double> v) { return NirArray::f32({static_cast<int64_t>(v.size())}, v); }
 NirParam mat(double w) { return NirArray::f32({1, 1}, {w}); }
 std::map<std::string, NirParam> if_params() {

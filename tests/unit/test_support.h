@@ -8,6 +8,7 @@
 #include <string>
 
 #include "workloads/errors.h"
+#include "workloads/nir_writer.h"
 
 namespace nmsim::testing {
 
@@ -65,6 +66,14 @@ std::string error_of(F&& f) {
     return e.what();
   }
   return "(no InputError)";
+}
+
+// NIR parameters for NirGraphBuilder: a 1-D int64 array, a float32 array of a shape.
+inline NirParam i64(std::vector<double> v) {
+  return NirArray::i64({static_cast<int64_t>(v.size())}, std::move(v));
+}
+inline NirParam f32(Shape s, std::vector<double> v) {
+  return NirArray::f32(std::move(s), std::move(v));
 }
 
 }  // namespace nmsim::testing

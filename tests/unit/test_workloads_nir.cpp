@@ -50,8 +50,8 @@ std::vector<double> apply(const Projection& p, const std::vector<double>& x, siz
 
 using nmsim::testing::error_of;
 
-NirParam i64(std::vector<double> v) { return NirArray::i64({static_cast<int64_t>(v.size())}, v); }
-NirParam f32(Shape s, std::vector<double> v) { return NirArray::f32(std::move(s), std::move(v)); }
+using testing::f32;
+using testing::i64;
 
 // LIF parameters of the given shape, every value the same.
 std::map<std::string, NirParam> lif_params(Shape s, double thr = 1.0) {
