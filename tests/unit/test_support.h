@@ -70,7 +70,8 @@ std::string error_of(F&& f) {
 
 // NIR parameters for NirGraphBuilder: a 1-D int64 array, a float32 array of a shape.
 inline NirParam i64(std::vector<double> v) {
-  return NirArray::i64({static_cast<int64_t>(v.size())}, std::move(v));
+  const auto n = static_cast<int64_t>(v.size());  // before v is moved from
+  return NirArray::i64({n}, std::move(v));
 }
 inline NirParam f32(Shape s, std::vector<double> v) {
   return NirArray::f32(std::move(s), std::move(v));
